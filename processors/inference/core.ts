@@ -1,0 +1,114 @@
+import type { SensorReading } from '../../schemas/reading.js';
+import type { DecodeResult } from '../../stream/codec/readingCodec.js';
+import { buildFeatureMatrix } from '../../model/featureMatrix.js';
+import type { ModelArtifacts, Scorer } from '../../model/types.js';
+import { ANY_FAILURE_CLASS, type BatchOutcome, FAILURE_MODES, type FailureMode, type InputRecord, type PredictionRow, type QuarantineRow } from './types.js';
+import { validateReading } from './validateReading.js';
+
+export interface InferenceCoreDeps {
+  decode: (bytes: Uint8Array) => DecodeResult;
+  scorer: Scorer;
+  model: Pick<ModelArtifacts, 'modelName' | 'modelVersion' | 'classes' | 'thresholds' | 'scaler'>;
+  /** Injected clock, in epoch ms. */
+  now: () => number;
+}
+
+export interface InferenceCore {
+  /** Decodes, validates and scores a batch: every input record ends up scored or quarantined, never both. */
+  inferBatch(records: readonly InputRecord[]): Promise<BatchOutcome>;
+}
+
+/** Builds the pure inference core once (class lookups resolved up front, not per record). */
+export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
+  const { classes, thresholds } = deps.model;
+  const classCount = classes.length;
+  const modeIndex = FAILURE_MODES.map((mode) => classes.indexOf(mode));
+  const anyIndex = classes.indexOf(ANY_FAILURE_CLASS);
+  if (modeIndex.some((i) => i < 0) || anyIndex < 0) {
+    throw new Error(`model classes ${classes.join(',')} must include ${[...FAILURE_MODES, ANY_FAILURE_CLASS].join(',')}`);
+  }
+  const modeThreshold = modeIndex.map((i) => thresholds[i] as number);
+  const anyThreshold = thresholds[anyIndex] as number;
+
+  return {
+    async inferBatch(records) {
+      const now = deps.now();
+      const quarantined: QuarantineRow[] = [];
+      const good: SensorReading[] = [];
+      const goodRecords: InputRecord[] = [];
+      for (const record of records) {
+        const decoded = deps.decode(record.data);
+        if (!decoded.ok) {
+          quarantined.push(quarantineRow(record, now, 'decode', decoded.code, decoded.reason, null));
+          continue;
+        }
+        const invalid = validateReading(decoded.reading, now);
+        if (invalid) {
+          quarantined.push(quarantineRow(record, now, 'validate', invalid.code, invalid.reason, decoded.reading.deviceId));
+          continue;
+        }
+        good.push(decoded.reading);
+        goodRecords.push(record);
+      }
+
+      const predictions: PredictionRow[] = new Array(good.length);
+      if (good.length > 0) {
+        const x = buildFeatureMatrix(good, deps.model.scaler);
+        const probs = await deps.scorer.score(x, good.length);
+        for (let i = 0; i < good.length; i++) {
+          const r = good[i] as SensorReading;
+          const base = i * classCount;
+          const probabilities = {} as Record<FailureMode, number>;
+          const predictedModes: FailureMode[] = [];
+          for (let m = 0; m < FAILURE_MODES.length; m++) {
+            const mode = FAILURE_MODES[m] as FailureMode;
+            const p = probs[base + (modeIndex[m] as number)] as number;
+            probabilities[mode] = p;
+            if (p >= (modeThreshold[m] as number)) predictedModes.push(mode);
+          }
+          const anyFailureProbability = probs[base + anyIndex] as number;
+          const record = goodRecords[i] as InputRecord;
+          predictions[i] = {
+            time: r.timestamp,
+            deviceId: r.deviceId,
+            qualityType: r.qualityType,
+            modelName: deps.model.modelName,
+            modelVersion: deps.model.modelVersion,
+            firmware: r.firmware,
+            readingSequence: r.sequenceNumber,
+            probabilities,
+            anyFailureProbability,
+            failure: anyFailureProbability >= anyThreshold,
+            predictedModes,
+            airTemperatureK: r.airTemperatureK,
+            processTemperatureK: r.processTemperatureK,
+            rotationalSpeedRpm: r.rotationalSpeedRpm,
+            torqueNm: r.torqueNm,
+            toolWearMin: r.toolWearMin,
+            source: { eventId: record.eventId, sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey },
+          };
+        }
+      }
+      return { received: records.length, predictions, quarantined };
+    },
+  };
+}
+
+function quarantineRow(
+  record: InputRecord,
+  receivedAt: number,
+  stage: QuarantineRow['stage'],
+  code: string,
+  reason: string,
+  deviceId: string | null,
+): QuarantineRow {
+  return {
+    source: { eventId: record.eventId, sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey },
+    receivedAt,
+    stage,
+    code,
+    reason,
+    deviceId,
+    raw: record.data,
+  };
+}

@@ -1,0 +1,46 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { isRetryable } from '../errors.js';
+import type { InferenceCore } from './core.js';
+import type { BatchOutcome, InputRecord, PredictionSink, QuarantineSink } from './types.js';
+
+export interface InferenceHandlerDeps {
+  core: InferenceCore;
+  sink: PredictionSink;
+  quarantine: QuarantineSink;
+  /** Called once per batch with its outcome, after the sinks accepted it (metrics, progress). */
+  onOutcome?: (outcome: BatchOutcome) => void;
+}
+
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
+
+/**
+ * The Lambda handler: Kinesis batch -> one scoring run -> sinks -> partial batch response. Poison records are
+ * quarantined and never fail the batch; only a retryable sink error reports the batch's records as failures.
+ */
+export function createHandler(deps: InferenceHandlerDeps): KinesisHandler {
+  return async (event) => {
+    const records: InputRecord[] = event.Records.map((r) => ({
+      eventId: r.eventID,
+      sequenceNumber: r.kinesis.sequenceNumber,
+      partitionKey: r.kinesis.partitionKey,
+      data: Buffer.from(r.kinesis.data, 'base64'),
+    }));
+    const outcome = await deps.core.inferBatch(records);
+    try {
+      const { rejected } = await deps.sink.writePredictions(outcome.predictions);
+      const quarantined = rejected.length > 0 ? [...outcome.quarantined, ...rejected] : outcome.quarantined;
+      if (quarantined.length > 0) await deps.quarantine.quarantine(quarantined);
+      if (rejected.length > 0) {
+        const rejectedIds = new Set(rejected.map((q) => q.source.eventId));
+        outcome.predictions = outcome.predictions.filter((p) => !rejectedIds.has(p.source.eventId));
+        outcome.quarantined = quarantined;
+      }
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      // Lambda retries from the lowest reported sequence number; both sinks are idempotent, so re-writing is safe.
+      return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.sequenceNumber })) };
+    }
+    deps.onOutcome?.(outcome);
+    return { batchItemFailures: [] };
+  };
+}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { loadModelArtifacts } from '../../model/artifacts.js';
+import { OnnxScorer } from '../../model/OnnxScorer.js';
+import { decodeReading } from '../../stream/codec/readingCodec.js';
+import { readInferenceConfig } from '../config.js';
+import { DuckDbStore, STORE_FILE } from '../store/DuckDbStore.js';
+import { createInferenceCore } from './core.js';
+import { createHandler } from './handler.js';
+import type { BatchOutcome } from './types.js';
+
+// Wired once per execution environment: configuration, model session and sink are reused by every invocation.
+const config = readInferenceConfig();
+const logger = new Logger({ serviceName: 'pfm-inference' });
+const metrics = new Metrics({ namespace: 'pfm', serviceName: 'pfm-inference' });
+const artifacts = await loadModelArtifacts(config.PFM_MODEL_DIR);
+const scorer = await OnnxScorer.create(artifacts);
+const store = await DuckDbStore.open(join(config.PFM_DATA_DIR, STORE_FILE));
+logger.info('inference processor ready', { model: artifacts.modelName, modelVersion: artifacts.modelVersion, sink: config.PFM_SINK });
+
+function record(outcome: BatchOutcome): void {
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, outcome.received);
+  metrics.addMetric('RecordsScored', MetricUnit.Count, outcome.predictions.length);
+  metrics.addMetric('RecordsQuarantined', MetricUnit.Count, outcome.quarantined.length);
+  metrics.addMetric('PredictedFailures', MetricUnit.Count, outcome.predictions.filter((p) => p.failure).length);
+  for (const q of outcome.quarantined) {
+    logger.warn('record quarantined', { eventId: q.source.eventId, stage: q.stage, code: q.code, reason: q.reason });
+  }
+}
+
+const process = createHandler({
+  core: createInferenceCore({ decode: decodeReading, scorer, model: artifacts, now: Date.now }),
+  sink: store,
+  quarantine: store,
+  onOutcome: record,
+});
+
+/** The Lambda entry point (Kinesis event source mapping with ReportBatchItemFailures). */
+export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+  try {
+    return await process(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,56 @@
+import type { SensorReading } from '../../schemas/reading.js';
+
+/**
+ * Physical bounds a reading must fall in to be scored. They are wide on purpose: they catch broken sensors and
+ * corrupt values (negative torque, a temperature below 200 K), not unusual operation, which is the model's job.
+ */
+export const PHYSICAL_LIMITS = {
+  airTemperatureK: { min: 200, max: 400 },
+  processTemperatureK: { min: 200, max: 450 },
+  rotationalSpeedRpm: { min: 0, max: 10_000 },
+  torqueNm: { min: 0, max: 500 },
+  toolWearMin: { min: 0, max: 1_000 },
+} as const;
+
+const LIMITED_FIELDS = Object.keys(PHYSICAL_LIMITS) as (keyof typeof PHYSICAL_LIMITS)[];
+
+/** Readings stamped further than this ahead of the processor's clock are treated as a broken device clock. */
+export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
+const MAX_DEVICE_ID_LENGTH = 128;
+
+export const VALIDATION_CODES = ['NON_FINITE', 'OUT_OF_RANGE', 'INVALID_FIELD', 'TIMESTAMP_OUT_OF_RANGE'] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+export interface ValidationFailure {
+  code: ValidationCode;
+  reason: string;
+}
+
+/** Returns why a decoded reading cannot be scored, or undefined when it can. */
+export function validateReading(r: SensorReading, nowMs: number): ValidationFailure | undefined {
+  for (const field of LIMITED_FIELDS) {
+    const value = r[field];
+    if (!Number.isFinite(value)) return { code: 'NON_FINITE', reason: `${field} is ${value}` };
+    const { min, max } = PHYSICAL_LIMITS[field];
+    if (value < min || value > max) {
+      return { code: 'OUT_OF_RANGE', reason: `${field}=${value} outside the physical range [${min}, ${max}]` };
+    }
+  }
+  if (r.vibrationRmsMmS != null && !(Number.isFinite(r.vibrationRmsMmS) && r.vibrationRmsMmS >= 0)) {
+    return { code: 'OUT_OF_RANGE', reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0` };
+  }
+  if (r.deviceId.length === 0 || r.deviceId.length > MAX_DEVICE_ID_LENGTH || /\p{Cc}/u.test(r.deviceId)) {
+    return { code: 'INVALID_FIELD', reason: `deviceId ${JSON.stringify(r.deviceId.slice(0, 40))} is empty, too long or has control characters` };
+  }
+  if (!Number.isSafeInteger(r.sequenceNumber) || r.sequenceNumber < 0) {
+    return { code: 'INVALID_FIELD', reason: `sequenceNumber=${r.sequenceNumber} is not a non-negative integer` };
+  }
+  if (!Number.isSafeInteger(r.timestamp) || r.timestamp < EARLIEST_TIMESTAMP || r.timestamp > nowMs + MAX_CLOCK_SKEW_MS) {
+    return {
+      code: 'TIMESTAMP_OUT_OF_RANGE',
+      reason: `timestamp=${r.timestamp} is before 2000-01-01 or more than 24 h ahead of the processor clock`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,231 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampMillisecondsValue,
+} from '@duckdb/node-api';
+import {
+  FAILURE_MODES,
+  type PredictionRow,
+  type PredictionSink,
+  type QuarantineRow,
+  type QuarantineSink,
+} from '../inference/types.js';
+import type { FleetQueries, MachineRisk, StoreCounts } from './types.js';
+
+const PREDICTION_COLUMNS = `
+  time TIMESTAMP_MS NOT NULL,
+  device_id VARCHAR NOT NULL,
+  quality_type VARCHAR NOT NULL,
+  model_name VARCHAR NOT NULL,
+  model_version VARCHAR NOT NULL,
+  firmware VARCHAR NOT NULL,
+  reading_sequence BIGINT NOT NULL,
+  ${FAILURE_MODES.map((m) => `p_${m.toLowerCase()} DOUBLE NOT NULL`).join(',\n  ')},
+  p_any DOUBLE NOT NULL,
+  failure BOOLEAN NOT NULL,
+  predicted_modes VARCHAR NOT NULL,
+  air_temperature_k DOUBLE NOT NULL,
+  process_temperature_k DOUBLE NOT NULL,
+  rotational_speed_rpm DOUBLE NOT NULL,
+  torque_nm DOUBLE NOT NULL,
+  tool_wear_min DOUBLE NOT NULL,
+  event_id VARCHAR NOT NULL`;
+
+const QUARANTINE_COLUMNS = `
+  event_id VARCHAR NOT NULL,
+  sequence_number VARCHAR NOT NULL,
+  partition_key VARCHAR NOT NULL,
+  received_at TIMESTAMP_MS NOT NULL,
+  stage VARCHAR NOT NULL,
+  code VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  device_id VARCHAR,
+  raw BLOB NOT NULL`;
+
+/** The file name of the embedded store inside a data directory. */
+export const STORE_FILE = 'pfm.duckdb';
+
+/**
+ * The embedded store: one DuckDB file holding the predictions table (shaped like the Timestream table: time,
+ * dimensions, measures) and the quarantine. Writes are idempotent: a redelivered batch adds no rows.
+ */
+export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly readOnly: boolean,
+  ) {}
+
+  /** Opens (and on first use creates) the store file; `:memory:` gives a throwaway store. */
+  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<DuckDbStore> {
+    const readOnly = options.readOnly ?? false;
+    if (path !== ':memory:' && !readOnly) mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    const connection = await instance.connect();
+    const store = new DuckDbStore(instance, connection, readOnly);
+    if (!readOnly) await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS predictions (${PREDICTION_COLUMNS},
+      PRIMARY KEY (device_id, time, model_version))`);
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS quarantine (${QUARANTINE_COLUMNS}, PRIMARY KEY (event_id))`);
+    await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS predictions_stage (${PREDICTION_COLUMNS})`);
+    await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS quarantine_stage (${QUARANTINE_COLUMNS})`);
+  }
+
+  /** Appends rows through a staging table, then inserts those whose key is new: redelivery is a no-op. */
+  async writePredictions(rows: readonly PredictionRow[]): Promise<{ rejected: QuarantineRow[] }> {
+    if (rows.length === 0) return { rejected: [] };
+    await this.serialize(async () => {
+      const appender = await this.connection.createAppender('predictions_stage', 'main', 'temp');
+      for (const r of rows) appendPrediction(appender, r);
+      appender.closeSync();
+      await this.connection.run(`INSERT OR IGNORE INTO predictions
+        SELECT DISTINCT ON (device_id, time, model_version) * FROM predictions_stage`);
+      await this.connection.run('DELETE FROM predictions_stage');
+    });
+    return { rejected: [] };
+  }
+
+  /** Stores quarantined records with their raw bytes, once per stream event id. */
+  async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.serialize(async () => {
+      const appender = await this.connection.createAppender('quarantine_stage', 'main', 'temp');
+      for (const q of rows) {
+        appender.appendVarchar(q.source.eventId);
+        appender.appendVarchar(q.source.sequenceNumber);
+        appender.appendVarchar(q.source.partitionKey);
+        appender.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(BigInt(q.receivedAt)));
+        appender.appendVarchar(q.stage);
+        appender.appendVarchar(q.code);
+        appender.appendVarchar(q.reason);
+        if (q.deviceId === null) appender.appendNull();
+        else appender.appendVarchar(q.deviceId);
+        appender.appendBlob(q.raw);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await this.connection.run(
+        'INSERT OR IGNORE INTO quarantine SELECT DISTINCT ON (event_id) * FROM quarantine_stage',
+      );
+      await this.connection.run('DELETE FROM quarantine_stage');
+    });
+  }
+
+  /** Runs a read query and returns its rows as plain JSON-friendly objects. */
+  async query(sql: string, params?: Record<string, string | number | boolean>): Promise<Record<string, unknown>[]> {
+    return this.serialize(async () => {
+      const reader = await this.connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJson() as Record<string, unknown>[];
+    });
+  }
+
+  async topAtRisk(options: { limit: number; window: number }): Promise<MachineRisk[]> {
+    const modeAverages = FAILURE_MODES.map((m) => `avg(p_${m.toLowerCase()}) AS avg_${m.toLowerCase()}`).join(', ');
+    const rows = await this.query(
+      `WITH recent AS (
+         SELECT *, row_number() OVER (PARTITION BY device_id ORDER BY time DESC) AS rn FROM predictions
+       )
+       SELECT device_id, any_value(quality_type) AS quality_type, epoch_ms(max(time)) AS last_seen,
+         count(*)::INTEGER AS readings, avg(p_any) AS risk, max(p_any) AS peak_risk,
+         sum(failure::INTEGER)::INTEGER AS predicted_failures, ${modeAverages},
+         arg_max(tool_wear_min, time) AS tool_wear_min, arg_max(torque_nm, time) AS torque_nm,
+         arg_max(rotational_speed_rpm, time) AS rotational_speed_rpm,
+         arg_max(process_temperature_k - air_temperature_k, time) AS temperature_delta_k,
+         arg_max(predicted_modes, time) AS predicted_modes
+       FROM recent WHERE rn <= $window
+       GROUP BY device_id ORDER BY risk DESC, device_id LIMIT $limit`,
+      { window: options.window, limit: options.limit },
+    );
+    return rows.map((r) => {
+      let leadingMode: (typeof FAILURE_MODES)[number] = FAILURE_MODES[0];
+      for (const m of FAILURE_MODES) {
+        if (Number(r[`avg_${m.toLowerCase()}`]) > Number(r[`avg_${leadingMode.toLowerCase()}`])) leadingMode = m;
+      }
+      return {
+        deviceId: String(r.device_id),
+        qualityType: String(r.quality_type),
+        lastSeen: Number(r.last_seen),
+        readings: Number(r.readings),
+        risk: Number(r.risk),
+        peakRisk: Number(r.peak_risk),
+        predictedFailures: Number(r.predicted_failures),
+        leadingMode,
+        leadingModeProbability: Number(r[`avg_${leadingMode.toLowerCase()}`]),
+        latest: {
+          toolWearMin: Number(r.tool_wear_min),
+          torqueNm: Number(r.torque_nm),
+          rotationalSpeedRpm: Number(r.rotational_speed_rpm),
+          temperatureDeltaK: Number(r.temperature_delta_k),
+          predictedModes: String(r.predicted_modes),
+        },
+      };
+    });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const modeCounts = FAILURE_MODES.map(
+      (m) => `count(*) FILTER (WHERE list_contains(string_split(predicted_modes, '|'), '${m}'))::INTEGER AS ${m}`,
+    ).join(', ');
+    const [p] = await this.query(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT device_id)::INTEGER AS devices,
+         count(*) FILTER (WHERE failure)::INTEGER AS failures, ${modeCounts} FROM predictions`,
+    );
+    const q = await this.query('SELECT code, count(*)::INTEGER AS n FROM quarantine GROUP BY code ORDER BY n DESC');
+    const quarantinedByCode: Record<string, number> = {};
+    for (const row of q) quarantinedByCode[String(row.code)] = Number(row.n);
+    const predictedByMode = Object.fromEntries(FAILURE_MODES.map((m) => [m, Number(p?.[m] ?? 0)])) as StoreCounts['predictedByMode'];
+    return {
+      predictions: Number(p?.n ?? 0),
+      quarantined: Object.values(quarantinedByCode).reduce((a, b) => a + b, 0),
+      quarantinedByCode,
+      predictedFailures: Number(p?.failures ?? 0),
+      predictedByMode,
+      devices: Number(p?.devices ?? 0),
+    };
+  }
+
+  /** Flushes the write-ahead log into the file and closes the store. */
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    if (!this.readOnly) await this.connection.run('CHECKPOINT');
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  // One connection, one writer at a time: batches from several shards arrive concurrently.
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function appendPrediction(a: DuckDBAppender, r: PredictionRow): void {
+  a.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(BigInt(r.time)));
+  a.appendVarchar(r.deviceId);
+  a.appendVarchar(r.qualityType);
+  a.appendVarchar(r.modelName);
+  a.appendVarchar(r.modelVersion);
+  a.appendVarchar(r.firmware);
+  a.appendBigInt(BigInt(r.readingSequence));
+  for (const mode of FAILURE_MODES) a.appendDouble(r.probabilities[mode]);
+  a.appendDouble(r.anyFailureProbability);
+  a.appendBoolean(r.failure);
+  a.appendVarchar(r.predictedModes.join('|'));
+  a.appendDouble(r.airTemperatureK);
+  a.appendDouble(r.processTemperatureK);
+  a.appendDouble(r.rotationalSpeedRpm);
+  a.appendDouble(r.torqueNm);
+  a.appendDouble(r.toolWearMin);
+  a.appendVarchar(r.source.eventId);
+  a.endRow();
+}
