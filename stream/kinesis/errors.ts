@@ -1,0 +1,22 @@
+/** Failure kinds of the Kinesis adapters; `retryable` tells a caller whether trying again can help. */
+export const KINESIS_ERROR_CODES = {
+  recordTooLarge: 'RECORD_TOO_LARGE',
+  invalidPartitionKey: 'INVALID_PARTITION_KEY',
+  localStartFailed: 'KINESIS_LOCAL_START_FAILED',
+  streamNotActive: 'STREAM_NOT_ACTIVE',
+  requestFailed: 'KINESIS_REQUEST_FAILED',
+} as const;
+export type KinesisErrorCode = (typeof KINESIS_ERROR_CODES)[keyof typeof KINESIS_ERROR_CODES];
+
+/** An error raised by the Kinesis adapters, with a stable code. */
+export class KinesisError extends Error {
+  override readonly name = 'KinesisError';
+  constructor(
+    readonly code: KinesisErrorCode,
+    message: string,
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
