@@ -13,6 +13,7 @@ export function resolveDataDir(flag: string | undefined): string {
 /** The store file of a data directory, failing with a clear message when no run has filled it yet. */
 export function existingStorePath(dataDir: string): string {
   const path = join(dataDir, STORE_FILE);
-  if (!existsSync(path)) throw new Error(`no store at ${path}: run "npm start" (or pass --data DIR of a finished run)`);
+  if (!existsSync(path))
+    throw new Error(`no store at ${path}: run "npm start" (or pass --data DIR of a finished run)`);
   return path;
 }

@@ -22,7 +22,12 @@ export async function queryCommand(argv: string[]): Promise<number> {
       for (const row of rows) console.log(JSON.stringify(row));
     } else if (rows.length > 0) {
       const headers = Object.keys(rows[0] as object);
-      console.log(renderTable(headers, rows.map((r) => headers.map((h) => toCell(r[h])))));
+      console.log(
+        renderTable(
+          headers,
+          rows.map((r) => headers.map((h) => toCell(r[h]))),
+        ),
+      );
     }
     console.error(`${rows.length} row(s)`);
     return 0;
@@ -53,9 +58,23 @@ export async function topCommand(argv: string[]): Promise<number> {
 }
 
 /** The at-risk table shared by `pfm top` and the end-of-run summary. */
-export function renderTopTable(machines: Awaited<ReturnType<DuckDbStore['topAtRisk']>>, window: number): string {
+export function renderTopTable(
+  machines: Awaited<ReturnType<DuckDbStore['topAtRisk']>>,
+  window: number,
+): string {
   return renderTable(
-    ['machine', 'type', `risk (last ${window})`, 'peak', 'alarms', 'leading mode', 'wear min', 'torque Nm', 'dT K', 'rpm'],
+    [
+      'machine',
+      'type',
+      `risk (last ${window})`,
+      'peak',
+      'alarms',
+      'leading mode',
+      'wear min',
+      'torque Nm',
+      'dT K',
+      'rpm',
+    ],
     machines.map((m) => [
       m.deviceId,
       m.qualityType,
@@ -74,7 +93,8 @@ export function renderTopTable(machines: Awaited<ReturnType<DuckDbStore['topAtRi
 /** Parses a positive integer flag, naming the flag when it is not one. */
 export function positiveInt(text: string | undefined, flag: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${text}"`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${flag} must be a positive integer, got "${text}"`);
   return n;
 }
 

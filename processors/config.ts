@@ -1,16 +1,103 @@
 import { z } from 'zod';
 import { PfmError } from './errors.js';
+import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS } from './sinks/constants.js';
+import { type InfluxAuth, SINK_KINDS, type SinkSettings } from './sinks/types.js';
 
-/** The prediction sinks a processor can be configured with. */
-export const SINK_KINDS = ['duckdb'] as const;
+export { SINK_KINDS };
 
-const inferenceEnvSchema = z.object({
-  PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
-  PFM_DATA_DIR: z.string().min(1).default('/tmp/pfm-data'),
-  PFM_MODEL_DIR: z.string().min(1).optional(),
-});
+// Timestream database and table names: 3 to 256 of letters, digits, '_', '.', '-' (developer guide, "Quotas").
+const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
 
-export type InferenceConfig = z.infer<typeof inferenceEnvSchema>;
+const text = z.string().trim().min(1, 'must not be empty');
+const whole = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const timestreamName = text.regex(
+  TIMESTREAM_NAME,
+  "must be 3-256 characters of letters, digits, '_', '.', '-'",
+);
+const httpUrl = text.refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without query or fragment, e.g. https://host:8086');
+
+const inferenceEnvSchema = z
+  .object({
+    PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
+    PFM_DATA_DIR: text.default('/tmp/pfm-data'),
+    PFM_MODEL_DIR: text.optional(),
+    PFM_MODEL_SEQUENCE: whole(1, Number.MAX_SAFE_INTEGER).optional(),
+    PFM_SINK_CONCURRENCY: whole(1, 64).optional(),
+    PFM_SINK_MAX_ATTEMPTS: whole(1, 20).optional(),
+    TIMESTREAM_DATABASE: timestreamName.optional(),
+    TIMESTREAM_TABLE: timestreamName.optional(),
+    TIMESTREAM_QUARANTINE_TABLE: timestreamName.optional(),
+    INFLUXDB_URL: httpUrl.optional(),
+    INFLUXDB_DATABASE: text.optional(),
+    INFLUXDB_RETENTION_POLICY: text.optional(),
+    INFLUXDB_TOKEN: text.optional(),
+    INFLUXDB_USERNAME: text.optional(),
+    INFLUXDB_PASSWORD: text.optional(),
+    INFLUXDB_BATCH_LINES: whole(1, 100_000).optional(),
+    INFLUXDB_TIMEOUT_MS: whole(100, 300_000).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const require = (name: keyof typeof env): void => {
+      if (env[name] === undefined)
+        ctx.addIssue({ code: 'custom', path: [name], message: `required when PFM_SINK=${env.PFM_SINK}` });
+    };
+    if (env.PFM_SINK === 'timestream') {
+      require('TIMESTREAM_DATABASE');
+      require('PFM_MODEL_SEQUENCE');
+      if (env.TIMESTREAM_TABLE !== undefined && env.TIMESTREAM_TABLE === env.TIMESTREAM_QUARANTINE_TABLE) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TIMESTREAM_QUARANTINE_TABLE'],
+          message: 'must differ from TIMESTREAM_TABLE',
+        });
+      }
+    }
+    if (env.PFM_SINK === 'influxdb') {
+      require('INFLUXDB_URL');
+      require('INFLUXDB_DATABASE');
+      if (
+        env.INFLUXDB_TOKEN !== undefined &&
+        (env.INFLUXDB_USERNAME ?? env.INFLUXDB_PASSWORD) !== undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INFLUXDB_TOKEN'],
+          message: 'set either INFLUXDB_TOKEN or INFLUXDB_USERNAME/INFLUXDB_PASSWORD, not both',
+        });
+      }
+      if ((env.INFLUXDB_USERNAME === undefined) !== (env.INFLUXDB_PASSWORD === undefined)) {
+        const missing = env.INFLUXDB_USERNAME === undefined ? 'INFLUXDB_USERNAME' : 'INFLUXDB_PASSWORD';
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing],
+          message: 'INFLUXDB_USERNAME and INFLUXDB_PASSWORD go together',
+        });
+      }
+    }
+  });
+
+type InferenceEnv = z.infer<typeof inferenceEnvSchema>;
+
+/** The inference processor's settings: the variables it reads, and the sink they describe. */
+export interface InferenceConfig {
+  PFM_SINK: InferenceEnv['PFM_SINK'];
+  PFM_DATA_DIR: string;
+  PFM_MODEL_DIR: string | undefined;
+  sink: SinkSettings;
+}
 
 /** Reads and validates the inference processor's settings once, naming the variable that is wrong. */
 export function readInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
@@ -19,5 +106,52 @@ export function readInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new PfmError('CONFIG_INVALID', `invalid configuration: ${problems}`);
   }
-  return parsed.data;
+  const e = parsed.data;
+  return {
+    PFM_SINK: e.PFM_SINK,
+    PFM_DATA_DIR: e.PFM_DATA_DIR,
+    PFM_MODEL_DIR: e.PFM_MODEL_DIR,
+    sink: sinkSettings(e),
+  };
+}
+
+function sinkSettings(e: InferenceEnv): SinkSettings {
+  const concurrency = e.PFM_SINK_CONCURRENCY ?? SINK_DEFAULTS.concurrency;
+  const retry = {
+    maxAttempts: e.PFM_SINK_MAX_ATTEMPTS ?? SINK_DEFAULTS.maxAttempts,
+    baseDelayMs: SINK_DEFAULTS.baseDelayMs,
+    maxDelayMs: SINK_DEFAULTS.maxDelayMs,
+  };
+  switch (e.PFM_SINK) {
+    case 'duckdb':
+      return { kind: 'duckdb', dataDir: e.PFM_DATA_DIR };
+    case 'timestream':
+      return {
+        kind: 'timestream',
+        database: e.TIMESTREAM_DATABASE as string,
+        table: e.TIMESTREAM_TABLE ?? PREDICTION_SERIES.timestreamTable,
+        quarantineTable: e.TIMESTREAM_QUARANTINE_TABLE ?? QUARANTINE_SERIES.timestreamTable,
+        modelSequence: e.PFM_MODEL_SEQUENCE as number,
+        concurrency,
+        retry,
+      };
+    case 'influxdb': {
+      let auth: InfluxAuth = { kind: 'none' };
+      if (e.INFLUXDB_TOKEN !== undefined) auth = { kind: 'token', token: e.INFLUXDB_TOKEN };
+      else if (e.INFLUXDB_USERNAME !== undefined && e.INFLUXDB_PASSWORD !== undefined) {
+        auth = { kind: 'password', username: e.INFLUXDB_USERNAME, password: e.INFLUXDB_PASSWORD };
+      }
+      return {
+        kind: 'influxdb',
+        url: e.INFLUXDB_URL as string,
+        database: e.INFLUXDB_DATABASE as string,
+        retentionPolicy: e.INFLUXDB_RETENTION_POLICY,
+        auth,
+        batchLines: e.INFLUXDB_BATCH_LINES ?? SINK_DEFAULTS.influxBatchLines,
+        concurrency,
+        timeoutMs: e.INFLUXDB_TIMEOUT_MS ?? SINK_DEFAULTS.influxTimeoutMs,
+        retry,
+      };
+    }
+  }
 }

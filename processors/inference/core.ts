@@ -1,8 +1,16 @@
-import type { SensorReading } from '../../schemas/reading.js';
-import type { DecodeResult } from '../../stream/codec/readingCodec.js';
+import { ANY_FAILURE_CLASS, decide } from '../../model/decision.js';
 import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import type { ModelArtifacts, Scorer } from '../../model/types.js';
-import { ANY_FAILURE_CLASS, type BatchOutcome, FAILURE_MODES, type FailureMode, type InputRecord, type PredictionRow, type QuarantineRow } from './types.js';
+import type { SensorReading } from '../../schemas/reading.js';
+import type { DecodeResult } from '../../stream/codec/readingCodec.js';
+import {
+  type BatchOutcome,
+  FAILURE_MODES,
+  type FailureMode,
+  type InputRecord,
+  type PredictionRow,
+  type QuarantineRow,
+} from './types.js';
 import { validateReading } from './validateReading.js';
 
 export interface InferenceCoreDeps {
@@ -20,15 +28,14 @@ export interface InferenceCore {
 
 /** Builds the pure inference core once (class lookups resolved up front, not per record). */
 export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
-  const { classes, thresholds } = deps.model;
+  const { classes } = deps.model;
   const classCount = classes.length;
   const modeIndex = FAILURE_MODES.map((mode) => classes.indexOf(mode));
-  const anyIndex = classes.indexOf(ANY_FAILURE_CLASS);
-  if (modeIndex.some((i) => i < 0) || anyIndex < 0) {
-    throw new Error(`model classes ${classes.join(',')} must include ${[...FAILURE_MODES, ANY_FAILURE_CLASS].join(',')}`);
+  if (modeIndex.some((i) => i < 0) || !classes.includes(ANY_FAILURE_CLASS)) {
+    throw new Error(
+      `model classes ${classes.join(',')} must include ${[...FAILURE_MODES, ANY_FAILURE_CLASS].join(',')}`,
+    );
   }
-  const modeThreshold = modeIndex.map((i) => thresholds[i] as number);
-  const anyThreshold = thresholds[anyIndex] as number;
 
   return {
     async inferBatch(records) {
@@ -44,7 +51,9 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
         }
         const invalid = validateReading(decoded.reading, now);
         if (invalid) {
-          quarantined.push(quarantineRow(record, now, 'validate', invalid.code, invalid.reason, decoded.reading.deviceId));
+          quarantined.push(
+            quarantineRow(record, now, 'validate', invalid.code, invalid.reason, decoded.reading.deviceId),
+          );
           continue;
         }
         good.push(decoded.reading);
@@ -59,14 +68,10 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
           const r = good[i] as SensorReading;
           const base = i * classCount;
           const probabilities = {} as Record<FailureMode, number>;
-          const predictedModes: FailureMode[] = [];
           for (let m = 0; m < FAILURE_MODES.length; m++) {
-            const mode = FAILURE_MODES[m] as FailureMode;
-            const p = probs[base + (modeIndex[m] as number)] as number;
-            probabilities[mode] = p;
-            if (p >= (modeThreshold[m] as number)) predictedModes.push(mode);
+            probabilities[FAILURE_MODES[m] as FailureMode] = probs[base + (modeIndex[m] as number)] as number;
           }
-          const anyFailureProbability = probs[base + anyIndex] as number;
+          const decision = decide(probs, i, deps.model);
           const record = goodRecords[i] as InputRecord;
           predictions[i] = {
             time: r.timestamp,
@@ -77,15 +82,19 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
             firmware: r.firmware,
             readingSequence: r.sequenceNumber,
             probabilities,
-            anyFailureProbability,
-            failure: anyFailureProbability >= anyThreshold,
-            predictedModes,
+            anyFailureProbability: decision.anyFailureProbability,
+            failure: decision.failure,
+            predictedModes: decision.predictedModes as FailureMode[],
             airTemperatureK: r.airTemperatureK,
             processTemperatureK: r.processTemperatureK,
             rotationalSpeedRpm: r.rotationalSpeedRpm,
             torqueNm: r.torqueNm,
             toolWearMin: r.toolWearMin,
-            source: { eventId: record.eventId, sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey },
+            source: {
+              eventId: record.eventId,
+              sequenceNumber: record.sequenceNumber,
+              partitionKey: record.partitionKey,
+            },
           };
         }
       }
@@ -103,7 +112,11 @@ function quarantineRow(
   deviceId: string | null,
 ): QuarantineRow {
   return {
-    source: { eventId: record.eventId, sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey },
+    source: {
+      eventId: record.eventId,
+      sequenceNumber: record.sequenceNumber,
+      partitionKey: record.partitionKey,
+    },
     receivedAt,
     stage,
     code,

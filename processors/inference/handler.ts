@@ -19,12 +19,7 @@ export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStrea
  */
 export function createHandler(deps: InferenceHandlerDeps): KinesisHandler {
   return async (event) => {
-    const records: InputRecord[] = event.Records.map((r) => ({
-      eventId: r.eventID,
-      sequenceNumber: r.kinesis.sequenceNumber,
-      partitionKey: r.kinesis.partitionKey,
-      data: Buffer.from(r.kinesis.data, 'base64'),
-    }));
+    const records = toInputRecords(event);
     const outcome = await deps.core.inferBatch(records);
     try {
       const { rejected } = await deps.sink.writePredictions(outcome.predictions);
@@ -43,4 +38,26 @@ export function createHandler(deps: InferenceHandlerDeps): KinesisHandler {
     deps.onOutcome?.(outcome);
     return { batchItemFailures: [] };
   };
+}
+
+/** Decodes every record's base64 payload into slices of one buffer: one allocation per batch, not per record. */
+export function toInputRecords(event: KinesisStreamEvent): InputRecord[] {
+  const source = event.Records;
+  let capacity = 0;
+  for (const r of source) capacity += (r.kinesis.data.length * 3) >>> 2;
+  const bytes = Buffer.allocUnsafe(capacity);
+  const records: InputRecord[] = new Array(source.length);
+  let offset = 0;
+  for (let i = 0; i < source.length; i++) {
+    const r = source[i] as KinesisStreamEvent['Records'][number];
+    const length = bytes.write(r.kinesis.data, offset, 'base64');
+    records[i] = {
+      eventId: r.eventID,
+      sequenceNumber: r.kinesis.sequenceNumber,
+      partitionKey: r.kinesis.partitionKey,
+      data: bytes.subarray(offset, offset + length),
+    };
+    offset += length;
+  }
+  return records;
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -6,7 +5,7 @@ import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
 import { decodeReading } from '../../stream/codec/readingCodec.js';
 import { readInferenceConfig } from '../config.js';
-import { DuckDbStore, STORE_FILE } from '../store/DuckDbStore.js';
+import { createSinks } from '../sinks/createSinks.js';
 import { createInferenceCore } from './core.js';
 import { createHandler } from './handler.js';
 import type { BatchOutcome } from './types.js';
@@ -17,23 +16,37 @@ const logger = new Logger({ serviceName: 'pfm-inference' });
 const metrics = new Metrics({ namespace: 'pfm', serviceName: 'pfm-inference' });
 const artifacts = await loadModelArtifacts(config.PFM_MODEL_DIR);
 const scorer = await OnnxScorer.create(artifacts);
-const store = await DuckDbStore.open(join(config.PFM_DATA_DIR, STORE_FILE));
-logger.info('inference processor ready', { model: artifacts.modelName, modelVersion: artifacts.modelVersion, sink: config.PFM_SINK });
+// The sink named by PFM_SINK (duckdb | timestream | influxdb); a bad setting has already stopped start-up.
+const sinks = await createSinks(config);
+logger.info('inference processor ready', {
+  model: artifacts.modelName,
+  modelVersion: artifacts.modelVersion,
+  sink: config.PFM_SINK,
+});
 
 function record(outcome: BatchOutcome): void {
   metrics.addMetric('RecordsReceived', MetricUnit.Count, outcome.received);
   metrics.addMetric('RecordsScored', MetricUnit.Count, outcome.predictions.length);
   metrics.addMetric('RecordsQuarantined', MetricUnit.Count, outcome.quarantined.length);
-  metrics.addMetric('PredictedFailures', MetricUnit.Count, outcome.predictions.filter((p) => p.failure).length);
+  metrics.addMetric(
+    'PredictedFailures',
+    MetricUnit.Count,
+    outcome.predictions.filter((p) => p.failure).length,
+  );
   for (const q of outcome.quarantined) {
-    logger.warn('record quarantined', { eventId: q.source.eventId, stage: q.stage, code: q.code, reason: q.reason });
+    logger.warn('record quarantined', {
+      eventId: q.source.eventId,
+      stage: q.stage,
+      code: q.code,
+      reason: q.reason,
+    });
   }
 }
 
 const process = createHandler({
   core: createInferenceCore({ decode: decodeReading, scorer, model: artifacts, now: Date.now }),
-  sink: store,
-  quarantine: store,
+  sink: sinks.sink,
+  quarantine: sinks.quarantine,
   onOutcome: record,
 });
 

@@ -1,9 +1,8 @@
 import type { QualityType } from '../../schemas/reading.js';
 
-/** The failure modes of the AI4I dataset, in the model's class order; `ANY` is the any-failure head. */
+/** The failure modes of the AI4I dataset, as columns of a prediction row (the model's any-failure head is `ANY`). */
 export const FAILURE_MODES = ['TWF', 'HDF', 'PWF', 'OSF', 'RNF'] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
-export const ANY_FAILURE_CLASS = 'ANY';
 
 /** Where a record came from on the stream, kept with every row so that any output can be traced back. */
 export interface RecordSource {

@@ -19,7 +19,12 @@ export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
 const MAX_DEVICE_ID_LENGTH = 128;
 
-export const VALIDATION_CODES = ['NON_FINITE', 'OUT_OF_RANGE', 'INVALID_FIELD', 'TIMESTAMP_OUT_OF_RANGE'] as const;
+export const VALIDATION_CODES = [
+  'NON_FINITE',
+  'OUT_OF_RANGE',
+  'INVALID_FIELD',
+  'TIMESTAMP_OUT_OF_RANGE',
+] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 
 export interface ValidationFailure {
@@ -34,19 +39,35 @@ export function validateReading(r: SensorReading, nowMs: number): ValidationFail
     if (!Number.isFinite(value)) return { code: 'NON_FINITE', reason: `${field} is ${value}` };
     const { min, max } = PHYSICAL_LIMITS[field];
     if (value < min || value > max) {
-      return { code: 'OUT_OF_RANGE', reason: `${field}=${value} outside the physical range [${min}, ${max}]` };
+      return {
+        code: 'OUT_OF_RANGE',
+        reason: `${field}=${value} outside the physical range [${min}, ${max}]`,
+      };
     }
   }
   if (r.vibrationRmsMmS != null && !(Number.isFinite(r.vibrationRmsMmS) && r.vibrationRmsMmS >= 0)) {
-    return { code: 'OUT_OF_RANGE', reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0` };
+    return {
+      code: 'OUT_OF_RANGE',
+      reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0`,
+    };
   }
   if (r.deviceId.length === 0 || r.deviceId.length > MAX_DEVICE_ID_LENGTH || /\p{Cc}/u.test(r.deviceId)) {
-    return { code: 'INVALID_FIELD', reason: `deviceId ${JSON.stringify(r.deviceId.slice(0, 40))} is empty, too long or has control characters` };
+    return {
+      code: 'INVALID_FIELD',
+      reason: `deviceId ${JSON.stringify(r.deviceId.slice(0, 40))} is empty, too long or has control characters`,
+    };
   }
   if (!Number.isSafeInteger(r.sequenceNumber) || r.sequenceNumber < 0) {
-    return { code: 'INVALID_FIELD', reason: `sequenceNumber=${r.sequenceNumber} is not a non-negative integer` };
+    return {
+      code: 'INVALID_FIELD',
+      reason: `sequenceNumber=${r.sequenceNumber} is not a non-negative integer`,
+    };
   }
-  if (!Number.isSafeInteger(r.timestamp) || r.timestamp < EARLIEST_TIMESTAMP || r.timestamp > nowMs + MAX_CLOCK_SKEW_MS) {
+  if (
+    !Number.isSafeInteger(r.timestamp) ||
+    r.timestamp < EARLIEST_TIMESTAMP ||
+    r.timestamp > nowMs + MAX_CLOCK_SKEW_MS
+  ) {
     return {
       code: 'TIMESTAMP_OUT_OF_RANGE',
       reason: `timestamp=${r.timestamp} is before 2000-01-01 or more than 24 h ahead of the processor clock`,

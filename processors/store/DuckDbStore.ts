@@ -6,6 +6,7 @@ import {
   DuckDBInstance,
   DuckDBTimestampMillisecondsValue,
 } from '@duckdb/node-api';
+import type { DriftScoreRow, DriftScoreSink } from '../drift/types.js';
 import {
   FAILURE_MODES,
   type PredictionRow,
@@ -45,6 +46,21 @@ const QUARANTINE_COLUMNS = `
   device_id VARCHAR,
   raw BLOB NOT NULL`;
 
+const DRIFT_SCORE_COLUMNS = `
+  time TIMESTAMP_MS NOT NULL,
+  scope VARCHAR NOT NULL,
+  feature VARCHAR NOT NULL,
+  window_start TIMESTAMP_MS NOT NULL,
+  window_end TIMESTAMP_MS NOT NULL,
+  n BIGINT NOT NULL,
+  mean_shift DOUBLE NOT NULL,
+  variance_ratio DOUBLE NOT NULL,
+  psi DOUBLE NOT NULL,
+  cusum DOUBLE NOT NULL,
+  state VARCHAR NOT NULL,
+  breached BOOLEAN NOT NULL,
+  model_version VARCHAR NOT NULL`;
+
 /** The file name of the embedded store inside a data directory. */
 export const STORE_FILE = 'pfm.duckdb';
 
@@ -52,7 +68,7 @@ export const STORE_FILE = 'pfm.duckdb';
  * The embedded store: one DuckDB file holding the predictions table (shaped like the Timestream table: time,
  * dimensions, measures) and the quarantine. Writes are idempotent: a redelivered batch adds no rows.
  */
-export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries {
+export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries, DriftScoreSink {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -75,9 +91,14 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
   private async migrate(): Promise<void> {
     await this.connection.run(`CREATE TABLE IF NOT EXISTS predictions (${PREDICTION_COLUMNS},
       PRIMARY KEY (device_id, time, model_version))`);
-    await this.connection.run(`CREATE TABLE IF NOT EXISTS quarantine (${QUARANTINE_COLUMNS}, PRIMARY KEY (event_id))`);
+    await this.connection.run(
+      `CREATE TABLE IF NOT EXISTS quarantine (${QUARANTINE_COLUMNS}, PRIMARY KEY (event_id))`,
+    );
     await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS predictions_stage (${PREDICTION_COLUMNS})`);
     await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS quarantine_stage (${QUARANTINE_COLUMNS})`);
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS drift_scores (${DRIFT_SCORE_COLUMNS},
+      PRIMARY KEY (scope, feature, window_start, window_end, model_version))`);
+    await this.connection.run(`CREATE TEMP TABLE IF NOT EXISTS drift_scores_stage (${DRIFT_SCORE_COLUMNS})`);
   }
 
   /** Appends rows through a staging table, then inserts those whose key is new: redelivery is a no-op. */
@@ -120,8 +141,83 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
     });
   }
 
+  /** Stores one row per scope, feature and window; a re-evaluated window adds no rows. */
+  async writeDriftScores(rows: readonly DriftScoreRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.serialize(async () => {
+      const appender = await this.connection.createAppender('drift_scores_stage', 'main', 'temp');
+      for (const r of rows) {
+        appender.appendTimestampMilliseconds(
+          new DuckDBTimestampMillisecondsValue(BigInt(Math.round(r.time))),
+        );
+        appender.appendVarchar(r.scope);
+        appender.appendVarchar(r.feature);
+        appender.appendTimestampMilliseconds(
+          new DuckDBTimestampMillisecondsValue(BigInt(Math.round(r.windowStart))),
+        );
+        appender.appendTimestampMilliseconds(
+          new DuckDBTimestampMillisecondsValue(BigInt(Math.round(r.windowEnd))),
+        );
+        appender.appendBigInt(BigInt(r.n));
+        appender.appendDouble(r.meanShift);
+        appender.appendDouble(r.varianceRatio);
+        appender.appendDouble(r.psi);
+        appender.appendDouble(r.cusum);
+        appender.appendVarchar(r.state);
+        appender.appendBoolean(r.breached);
+        appender.appendVarchar(r.modelVersion);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await this.connection.run(`INSERT OR IGNORE INTO drift_scores
+        SELECT DISTINCT ON (scope, feature, window_start, window_end, model_version) * FROM drift_scores_stage`);
+      await this.connection.run('DELETE FROM drift_scores_stage');
+    });
+  }
+
+  /** The latest drift scores, newest window first, optionally for one scope and/or feature. */
+  async driftScores(
+    options: { scope?: string; feature?: string; limit?: number } = {},
+  ): Promise<DriftScoreRow[]> {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: options.limit ?? 100 };
+    if (options.scope !== undefined) {
+      where.push('scope = $scope');
+      params.scope = options.scope;
+    }
+    if (options.feature !== undefined) {
+      where.push('feature = $feature');
+      params.feature = options.feature;
+    }
+    const rows = await this.query(
+      `SELECT epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
+         epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version
+       FROM drift_scores ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY window_end DESC, scope, feature LIMIT $limit`,
+      params,
+    );
+    return rows.map((r) => ({
+      time: Number(r.time),
+      scope: String(r.scope) as DriftScoreRow['scope'],
+      feature: String(r.feature),
+      windowStart: Number(r.window_start),
+      windowEnd: Number(r.window_end),
+      n: Number(r.n),
+      meanShift: Number(r.mean_shift),
+      varianceRatio: Number(r.variance_ratio),
+      psi: Number(r.psi),
+      cusum: Number(r.cusum),
+      state: String(r.state) as DriftScoreRow['state'],
+      breached: r.breached === true,
+      modelVersion: String(r.model_version),
+    }));
+  }
+
   /** Runs a read query and returns its rows as plain JSON-friendly objects. */
-  async query(sql: string, params?: Record<string, string | number | boolean>): Promise<Record<string, unknown>[]> {
+  async query(
+    sql: string,
+    params?: Record<string, string | number | boolean>,
+  ): Promise<Record<string, unknown>[]> {
     return this.serialize(async () => {
       const reader = await this.connection.runAndReadAll(sql, params);
       return reader.getRowObjectsJson() as Record<string, unknown>[];
@@ -129,7 +225,9 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
   }
 
   async topAtRisk(options: { limit: number; window: number }): Promise<MachineRisk[]> {
-    const modeAverages = FAILURE_MODES.map((m) => `avg(p_${m.toLowerCase()}) AS avg_${m.toLowerCase()}`).join(', ');
+    const modeAverages = FAILURE_MODES.map((m) => `avg(p_${m.toLowerCase()}) AS avg_${m.toLowerCase()}`).join(
+      ', ',
+    );
     const rows = await this.query(
       `WITH recent AS (
          SELECT *, row_number() OVER (PARTITION BY device_id ORDER BY time DESC) AS rn FROM predictions
@@ -148,7 +246,8 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
     return rows.map((r) => {
       let leadingMode: (typeof FAILURE_MODES)[number] = FAILURE_MODES[0];
       for (const m of FAILURE_MODES) {
-        if (Number(r[`avg_${m.toLowerCase()}`]) > Number(r[`avg_${leadingMode.toLowerCase()}`])) leadingMode = m;
+        if (Number(r[`avg_${m.toLowerCase()}`]) > Number(r[`avg_${leadingMode.toLowerCase()}`]))
+          leadingMode = m;
       }
       return {
         deviceId: String(r.device_id),
@@ -173,16 +272,21 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
 
   async counts(): Promise<StoreCounts> {
     const modeCounts = FAILURE_MODES.map(
-      (m) => `count(*) FILTER (WHERE list_contains(string_split(predicted_modes, '|'), '${m}'))::INTEGER AS ${m}`,
+      (m) =>
+        `count(*) FILTER (WHERE list_contains(string_split(predicted_modes, '|'), '${m}'))::INTEGER AS ${m}`,
     ).join(', ');
     const [p] = await this.query(
       `SELECT count(*)::INTEGER AS n, count(DISTINCT device_id)::INTEGER AS devices,
          count(*) FILTER (WHERE failure)::INTEGER AS failures, ${modeCounts} FROM predictions`,
     );
-    const q = await this.query('SELECT code, count(*)::INTEGER AS n FROM quarantine GROUP BY code ORDER BY n DESC');
+    const q = await this.query(
+      'SELECT code, count(*)::INTEGER AS n FROM quarantine GROUP BY code ORDER BY n DESC',
+    );
     const quarantinedByCode: Record<string, number> = {};
     for (const row of q) quarantinedByCode[String(row.code)] = Number(row.n);
-    const predictedByMode = Object.fromEntries(FAILURE_MODES.map((m) => [m, Number(p?.[m] ?? 0)])) as StoreCounts['predictedByMode'];
+    const predictedByMode = Object.fromEntries(
+      FAILURE_MODES.map((m) => [m, Number(p?.[m] ?? 0)]),
+    ) as StoreCounts['predictedByMode'];
     return {
       predictions: Number(p?.n ?? 0),
       quarantined: Object.values(quarantinedByCode).reduce((a, b) => a + b, 0),

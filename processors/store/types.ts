@@ -13,7 +13,13 @@ export interface MachineRisk {
   /** The failure mode with the highest mean probability over those readings. */
   leadingMode: FailureMode;
   leadingModeProbability: number;
-  latest: { toolWearMin: number; torqueNm: number; rotationalSpeedRpm: number; temperatureDeltaK: number; predictedModes: string };
+  latest: {
+    toolWearMin: number;
+    torqueNm: number;
+    rotationalSpeedRpm: number;
+    temperatureDeltaK: number;
+    predictedModes: string;
+  };
 }
 
 /** Port: the read side of the prediction store, shared by the CLI, the agent and the dashboard. */

@@ -2,7 +2,13 @@ import type { SensorReading } from '../../schemas/reading.js';
 import { encodeReading, SINGLE_OBJECT_HEADER_LENGTH } from '../codec/readingCodec.js';
 
 /** The kinds of bad record the local pipeline can inject, each exercising one quarantine path. */
-export const POISON_KINDS = ['truncated', 'unknown-schema', 'garbage', 'impossible-value', 'non-finite'] as const;
+export const POISON_KINDS = [
+  'truncated',
+  'unknown-schema',
+  'garbage',
+  'impossible-value',
+  'non-finite',
+] as const;
 export type PoisonKind = (typeof POISON_KINDS)[number];
 
 /** Encodes a reading as a deliberately bad record of the given kind (deterministic: same input, same bytes). */
@@ -10,7 +16,10 @@ export function poisonRecord(reading: SensorReading, kind: PoisonKind): Uint8Arr
   switch (kind) {
     case 'truncated': {
       const bytes = encodeReading(reading);
-      return bytes.subarray(0, SINGLE_OBJECT_HEADER_LENGTH + Math.floor((bytes.length - SINGLE_OBJECT_HEADER_LENGTH) / 2));
+      return bytes.subarray(
+        0,
+        SINGLE_OBJECT_HEADER_LENGTH + Math.floor((bytes.length - SINGLE_OBJECT_HEADER_LENGTH) / 2),
+      );
     }
     case 'unknown-schema': {
       const bytes = Buffer.from(encodeReading(reading));

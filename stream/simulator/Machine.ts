@@ -68,9 +68,9 @@ export class Machine {
     this.toolWearMin = this.wearPerProcess * Math.floor(this.random.uniform() * this.processesPerTool());
   }
 
-  /** Epoch milliseconds of this machine's next reading. */
+  /** Epoch milliseconds of this machine's next reading (whole ms: Avro timestamp-millis is a long). */
   get nextTimestamp(): number {
-    return this.startTime + this.phaseMs + this.sequenceNumber * this.intervalMs;
+    return Math.round(this.startTime + this.phaseMs + this.sequenceNumber * this.intervalMs);
   }
 
   /** Runs one process and returns its reading (true values) and labels. */

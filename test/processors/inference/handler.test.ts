@@ -20,7 +20,16 @@ const fakeCore: InferenceCore = {
     for (const r of records) {
       const source = { eventId: r.eventId, sequenceNumber: r.sequenceNumber, partitionKey: r.partitionKey };
       if (r.data[0] === 1) predictions.push({ source, deviceId: r.partitionKey } as PredictionRow);
-      else quarantined.push({ source, receivedAt: 0, stage: 'decode', code: 'BAD_MARKER', reason: 'bad', deviceId: null, raw: r.data });
+      else
+        quarantined.push({
+          source,
+          receivedAt: 0,
+          stage: 'decode',
+          code: 'BAD_MARKER',
+          reason: 'bad',
+          deviceId: null,
+          raw: r.data,
+        });
     }
     return { received: records.length, predictions, quarantined };
   },
@@ -33,9 +42,19 @@ class MemorySinks implements PredictionSink, QuarantineSink {
   rejectFirst = 0;
   async writePredictions(rows: readonly PredictionRow[]) {
     if (this.failWith) throw this.failWith;
-    const rejected = rows.slice(0, this.rejectFirst).map(
-      (p): QuarantineRow => ({ source: p.source, receivedAt: 0, stage: 'sink', code: 'REJECTED', reason: 'stale version', deviceId: p.deviceId, raw: new Uint8Array() }),
-    );
+    const rejected = rows
+      .slice(0, this.rejectFirst)
+      .map(
+        (p): QuarantineRow => ({
+          source: p.source,
+          receivedAt: 0,
+          stage: 'sink',
+          code: 'REJECTED',
+          reason: 'stale version',
+          deviceId: p.deviceId,
+          raw: new Uint8Array(),
+        }),
+      );
     this.predictions.push(...rows.slice(this.rejectFirst));
     return { rejected };
   }
@@ -51,7 +70,12 @@ describe('inference handler', () => {
   it('scores good records, quarantines poison with raw bytes, and reports no failures', async () => {
     const sinks = new MemorySinks();
     const outcomes: BatchOutcome[] = [];
-    const handler = createHandler({ core: fakeCore, sink: sinks, quarantine: sinks, onOutcome: (o) => outcomes.push(o) });
+    const handler = createHandler({
+      core: fakeCore,
+      sink: sinks,
+      quarantine: sinks,
+      onOutcome: (o) => outcomes.push(o),
+    });
     const response = await handler(kinesisEvent(payloads));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(sinks.predictions).toHaveLength(3);
@@ -64,7 +88,12 @@ describe('inference handler', () => {
     const sinks = new MemorySinks();
     sinks.rejectFirst = 1;
     const outcomes: BatchOutcome[] = [];
-    const handler = createHandler({ core: fakeCore, sink: sinks, quarantine: sinks, onOutcome: (o) => outcomes.push(o) });
+    const handler = createHandler({
+      core: fakeCore,
+      sink: sinks,
+      quarantine: sinks,
+      onOutcome: (o) => outcomes.push(o),
+    });
     await handler(kinesisEvent(payloads));
     const [o] = outcomes;
     expect(o?.predictions).toHaveLength(2);

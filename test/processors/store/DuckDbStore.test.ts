@@ -45,7 +45,9 @@ describe('DuckDbStore', () => {
     const store = await DuckDbStore.open(tempStorePath());
     await store.quarantine([quarantineRow(1), quarantineRow(2)]);
     await store.quarantine([quarantineRow(2)]);
-    const rows = await store.query('SELECT event_id, code, hex(raw) AS raw FROM quarantine ORDER BY event_id');
+    const rows = await store.query(
+      'SELECT event_id, code, hex(raw) AS raw FROM quarantine ORDER BY event_id',
+    );
     expect(rows).toEqual([
       { event_id: 'shardId-000000000001:1', code: 'BAD_MARKER', raw: 'DEAD01' },
       { event_id: 'shardId-000000000001:2', code: 'BAD_MARKER', raw: 'DEAD02' },
@@ -75,7 +77,12 @@ describe('DuckDbStore', () => {
     const reader = await DuckDbStore.open(path, { readOnly: true });
     const top = await reader.topAtRisk({ limit: 5, window: 10 });
     expect(top.map((m) => m.deviceId)).toEqual(['M-0002', 'M-0001']);
-    expect(top[0]).toMatchObject({ risk: expect.closeTo(0.9, 6), predictedFailures: 10, leadingMode: 'OSF', readings: 10 });
+    expect(top[0]).toMatchObject({
+      risk: expect.closeTo(0.9, 6),
+      predictedFailures: 10,
+      leadingMode: 'OSF',
+      readings: 10,
+    });
     expect(top[0]?.latest.toolWearMin).toBe(229);
     const counts = await reader.counts();
     expect(counts).toMatchObject({ predictions: 60, predictedFailures: 10, devices: 2 });

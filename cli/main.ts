@@ -1,0 +1,45 @@
+import { queryCommand, topCommand } from './query.js';
+
+const USAGE = `pfm — predictive-maintenance stream processor
+
+Usage:
+  pfm run [options]            the whole pipeline locally: kinesis-local, simulator, runner, inference, store
+  pfm simulate [options]       write simulated readings to a Kinesis stream or a CSV file
+  pfm consume [options]        run the inference processor on an existing Kinesis stream
+  pfm score --in F --out F     score a CSV in the AI4I column layout
+  pfm top [--data DIR]         the machines most at risk in the embedded store
+  pfm query "SQL" [--data DIR] run a read-only SQL query on the embedded store
+
+Run "pfm <command> --help" for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.js')).runCommand,
+  simulate: async () => (await import('./simulate.js')).simulateCommand,
+  consume: async () => (await import('./consume.js')).consumeCommand,
+  score: async () => (await import('./score.js')).scoreCommand,
+  top: async () => topCommand,
+  query: async () => queryCommand,
+};
+
+/** Dispatches `pfm <command> ...`; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`pfm: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (error) {
+    console.error(`pfm ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.PFM_DEBUG) console.error(error);
+    return 1;
+  }
+}

@@ -1,0 +1,176 @@
+import { parseArgs } from 'node:util';
+import { FAILURE_MODES } from '../processors/inference/types.js';
+import {
+  type PipelineProgress,
+  type PipelineSummary,
+  runLocalPipeline,
+} from '../stream/pipeline/localPipeline.js';
+import { parseDriftSpec } from '../stream/simulator/driftSpec.js';
+import { resolveDataDir } from './dataDir.js';
+import { bar, formatNumber, renderTable } from './format.js';
+import { positiveInt, renderTopTable } from './query.js';
+
+const HELP = `pfm run — the whole pipeline on this machine, no cloud account needed
+
+Starts kinesis-local on 127.0.0.1, creates a fresh stream, and runs the simulator, the event-source runner,
+the inference handler and the embedded DuckDB store together, with live progress and a summary at the end.
+
+Options:
+  --records N         records to produce (default 20000)
+  --follow            run until Ctrl-C instead of stopping after --records
+  --machines N        fleet size (default 50)
+  --rate N            readings per second across the fleet, 0 = as fast as possible (default 4000)
+  --shards N          Kinesis shards (default 4; kinesis-local writes slow down as a shard fills)
+  --drift SPEC        inject a sensor drift, repeatable: feature:kind[:amount][:devices]@time
+                      e.g. torqueNm:offset:5@+2s, airTemperatureK:stuck:M-0001@+0s
+  --poison RATE       fraction of deliberately bad records (default 0.001)
+  --batch-size N      records per handler invocation (default 1000)
+  --window-ms N       batching window in ms (default 100)
+  --seed N            simulator seed (default 42)
+  --data DIR          data directory (default ./pfm-data or PFM_DATA_DIR); a run replaces its contents
+  --endpoint URL      use this Kinesis endpoint instead of starting kinesis-local (also AWS_ENDPOINT_URL_KINESIS)`;
+
+/** `pfm run`: what `npm start` runs. Exit 0 when every record is accounted for, 1 otherwise. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      records: { type: 'string', default: '20000' },
+      follow: { type: 'boolean', default: false },
+      machines: { type: 'string', default: '50' },
+      rate: { type: 'string', default: '4000' },
+      shards: { type: 'string', default: '4' },
+      drift: { type: 'string', multiple: true, default: [] },
+      poison: { type: 'string', default: '0.001' },
+      'batch-size': { type: 'string', default: '1000' },
+      'window-ms': { type: 'string', default: '100' },
+      seed: { type: 'string', default: '42' },
+      data: { type: 'string' },
+      endpoint: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const rate = Number(values.rate);
+  if (!Number.isFinite(rate) || rate < 0)
+    throw new Error(`--rate must be a number >= 0, got "${values.rate}"`);
+  const poisonRate = Number(values.poison);
+  if (!(poisonRate >= 0 && poisonRate <= 1))
+    throw new Error(`--poison must be in [0, 1], got "${values.poison}"`);
+  const windowMs = Number(values['window-ms']);
+  if (!Number.isSafeInteger(windowMs) || windowMs < 0) throw new Error(`--window-ms must be an integer >= 0`);
+  const startTime = Date.now();
+  const drift = (values.drift ?? []).map((spec) => parseDriftSpec(spec, startTime));
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(
+      '\nstopping: draining what was produced, saving checkpoints (Ctrl-C again to force)\n',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const dataDir = resolveDataDir(values.data);
+  const records = values.follow ? undefined : positiveInt(values.records, '--records');
+  console.error(
+    `pfm run: ${records === undefined ? 'until Ctrl-C' : `${formatNumber(records)} records`} from ${values.machines} machines` +
+      ` at ${rate > 0 ? `${formatNumber(rate)}/s` : 'full speed'}, ${values.shards} shard(s), data in ${dataDir}`,
+  );
+  const progress = createProgressPrinter(records);
+  try {
+    const summary = await runLocalPipeline({
+      dataDir,
+      machines: positiveInt(values.machines, '--machines'),
+      ...(records === undefined ? {} : { records }),
+      rate,
+      shards: positiveInt(values.shards, '--shards'),
+      seed: Number(values.seed),
+      startTime,
+      drift,
+      poisonRate,
+      batchSize: positiveInt(values['batch-size'], '--batch-size'),
+      batchingWindowMs: windowMs,
+      ...(values.endpoint
+        ? { endpoint: values.endpoint }
+        : process.env.AWS_ENDPOINT_URL_KINESIS
+          ? { endpoint: process.env.AWS_ENDPOINT_URL_KINESIS }
+          : {}),
+      signal: controller.signal,
+      onProgress: progress,
+    });
+    console.log(renderSummary(summary));
+    return summary.accountedFor ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function createProgressPrinter(total: number | undefined): (p: PipelineProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  return (p) => {
+    const pct = total
+      ? ` ${((100 * (p.scored + p.quarantined + p.deadLettered)) / total).toFixed(0).padStart(3)}%`
+      : '';
+    const line =
+      `${(p.elapsedMs / 1000).toFixed(1).padStart(5)}s${pct} | produced ${formatNumber(p.produced)} | scored ${formatNumber(p.scored)}` +
+      ` | quarantined ${formatNumber(p.quarantined)} | dead-letter ${formatNumber(p.deadLettered)}` +
+      ` | ${formatNumber(Math.round(p.recordsPerSecond))} rec/s | lag ${formatNumber(p.lagRecords)} rec, ${formatNumber(p.millisBehindLatest)} ms` +
+      ` | predicted failures ${formatNumber(p.predictedFailures)}`;
+    if (tty) {
+      process.stderr.write(`\r\x1b[2K${line}${p.done ? '\n' : ''}`);
+    } else if (p.done || p.elapsedMs - lastLine >= 1000) {
+      process.stderr.write(`${line}\n`);
+      lastLine = p.elapsedMs;
+    }
+  };
+}
+
+/** The end-of-run report: the accounting line first, then failures by mode, quarantine reasons and the top machines. */
+export function renderSummary(s: PipelineSummary): string {
+  const { store } = s;
+  const accounting =
+    `${formatNumber(s.produced)} records in = ${formatNumber(store.predictions)} scored + ${formatNumber(store.quarantined)} quarantined` +
+    ` + ${formatNumber(s.deadLettered)} dead-lettered ${s.accountedFor ? '(all accounted for)' : '— MISMATCH: records are missing'}`;
+  const maxMode = Math.max(
+    1,
+    ...FAILURE_MODES.map((m) => Math.max(store.predictedByMode[m], s.truthByMode[m])),
+  );
+  const modes = renderTable(
+    ['mode', 'predicted', '', 'simulated (truth)'],
+    FAILURE_MODES.map((m) => [
+      m,
+      store.predictedByMode[m],
+      bar(store.predictedByMode[m], maxMode, 24),
+      s.truthByMode[m],
+    ]),
+  );
+  const c = s.anyFailure;
+  const precision = c.tp / Math.max(1, c.tp + c.fp);
+  const recall = c.tp / Math.max(1, c.tp + c.fn);
+  const quarantine = Object.entries(store.quarantinedByCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  return [
+    '',
+    `Failures by mode (model ${s.modelVersion}):`,
+    modes,
+    `any failure: ${formatNumber(store.predictedFailures)} predicted, ${formatNumber(s.truthFailures)} in the simulated truth;` +
+      ` precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${c.tp}, fp ${c.fp}, fn ${c.fn})`,
+    `quarantine: ${quarantine || 'none'} (raw bytes kept in the store's quarantine table)`,
+    '',
+    'Machines most at risk:',
+    renderTopTable(s.topAtRisk, 20),
+    '',
+    `Data: ${s.storePath} (dead letters: ${s.deadLetterPath}). Try: npx pfm top, npx pfm query "SELECT ..."`,
+    `pfm run: ${accounting}; ${formatNumber(Math.round(s.recordsPerSecond))} rec/s end to end over ${(s.durationMs / 1000).toFixed(1)} s` +
+      ` on ${s.shards} shard(s), stream ${s.streamName}`,
+  ].join('\n');
+}

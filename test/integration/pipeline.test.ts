@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { encodeReading } from '../../stream/codec/readingCodec.js';
+import { KinesisWriter } from '../../stream/kinesis/KinesisWriter.js';
+import { runLocalPipeline } from '../../stream/pipeline/localPipeline.js';
+import { POISON_KINDS, poisonPlan, poisonRecord } from '../../stream/pipeline/poison.js';
+import { createSimulator } from '../../stream/simulator/Simulator.js';
+import { useKinesisLocal } from '../helpers/kinesisLocal.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pfm-it-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('local pipeline, end to end through kinesis-local', () => {
+  it('accounts for every record: scored + quarantined = produced, with each poison kind quarantined', async () => {
+    const dataDir = tempDir();
+    const summary = await runLocalPipeline({
+      dataDir,
+      machines: 20,
+      records: 3000,
+      rate: 0,
+      shards: 2,
+      seed: 7,
+      poisonRate: 0.01,
+      batchSize: 250,
+      batchingWindowMs: 20,
+    });
+    expect(summary.produced).toBe(3000);
+    expect(summary.poisoned).toBe(30);
+    expect(summary.store.quarantined).toBe(30);
+    expect(summary.store.predictions).toBe(2970);
+    expect(summary.deadLettered).toBe(0);
+    expect(summary.accountedFor).toBe(true);
+    expect(Object.values(summary.store.quarantinedByCode)).toEqual([6, 6, 6, 6, 6]);
+    expect(Object.keys(summary.store.quarantinedByCode).sort()).toEqual(
+      ['BAD_MARKER', 'NON_FINITE', 'OUT_OF_RANGE', 'TRUNCATED_BODY', 'UNKNOWN_FINGERPRINT'].sort(),
+    );
+    // The confusion matrix covers exactly the scored records, each once.
+    const c = summary.anyFailure;
+    expect(c.tp + c.fp + c.fn + c.tn).toBe(2970);
+    expect(summary.store.devices).toBe(20);
+  });
+});
+
+describe('pfm consume, killed and restarted', () => {
+  const kinesis = useKinesisLocal();
+
+  function consume(args: string[]): { done: Promise<number | null>; kill: () => void } {
+    const child = spawn(process.execPath, ['bin/pfm.js', 'consume', ...args], {
+      cwd: join(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const done = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        if (code !== 0 && code !== null) console.error(stderr);
+        resolve(code);
+      }),
+    );
+    return { done, kill: () => child.kill('SIGKILL') };
+  }
+
+  it('resumes from its checkpoints with nothing lost and nothing duplicated', async () => {
+    const { streamName } = await kinesis.freshStream(2, 'resume');
+    const total = 3000;
+    const simulator = createSimulator({
+      machines: 10,
+      seed: 11,
+      startTime: Date.now() - 3_600_000,
+      intervalMs: 1000,
+    });
+    const poison = poisonPlan(0.005);
+    const entries = simulator.take(total).map(({ reading }, i) => {
+      const kind = poison(i);
+      return {
+        data: kind ? poisonRecord(reading, kind) : encodeReading(reading),
+        partitionKey: reading.deviceId,
+      };
+    });
+    const written = await new KinesisWriter({ client: kinesis.client, streamName }).write(entries);
+    expect(written.written).toBe(total);
+
+    const dataDir = tempDir();
+    const args = [
+      '--stream',
+      streamName,
+      '--endpoint',
+      kinesis.endpoint,
+      '--data',
+      dataDir,
+      '--window-ms',
+      '0',
+    ];
+    const checkpoints = join(dataDir, 'checkpoints.json');
+
+    // First run: small batches, killed without warning as soon as it has checkpointed something.
+    const first = consume([...args, '--batch-size', '25']);
+    while (!existsSync(checkpoints)) await new Promise((r) => setTimeout(r, 5));
+    first.kill();
+    await first.done;
+    const saved = JSON.parse(readFileSync(checkpoints, 'utf8')) as {
+      streams: Record<string, Record<string, string>>;
+    };
+    expect(Object.keys(saved.streams[streamName] ?? {}).length).toBeGreaterThan(0);
+
+    const afterKill = await DuckDbStore.open(join(dataDir, STORE_FILE));
+    const partial = await afterKill.counts();
+    await afterKill.close();
+    expect(partial.predictions + partial.quarantined).toBeGreaterThan(0);
+    expect(partial.predictions + partial.quarantined).toBeLessThan(total);
+
+    // Second run resumes from the checkpoints and stops once the stream is read to its end.
+    const second = consume([...args, '--batch-size', '500', '--until-idle', '500']);
+    expect(await second.done).toBe(0);
+
+    const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+    const counts = await store.counts();
+    const [distinct] = await store.query(
+      'SELECT count(DISTINCT event_id)::INTEGER AS events, count(*)::INTEGER AS rows FROM predictions',
+    );
+    await store.close();
+    expect(counts.quarantined).toBe(Math.round(total * 0.005));
+    expect(counts.predictions + counts.quarantined).toBe(total);
+    expect(distinct).toEqual({ events: counts.predictions, rows: counts.predictions });
+    expect(Object.keys(counts.quarantinedByCode)).toHaveLength(POISON_KINDS.length);
+  });
+});
