@@ -5,10 +5,25 @@ export const ERROR_CODES = [
   'SINK_UNAVAILABLE',
   'SINK_REJECTED',
   'STORE_CORRUPT',
+  'STATE_TOO_LARGE',
+  // stream/kinesis
+  'RECORD_TOO_LARGE',
+  'INVALID_PARTITION_KEY',
+  'KINESIS_LOCAL_START_FAILED',
+  'STREAM_NOT_ACTIVE',
+  'KINESIS_REQUEST_FAILED',
+  // stream/runner
+  'INVALID_RUNNER_CONFIG',
+  'RUNNER_NOT_RUNNING',
+  'RUNNER_IDLE_TIMEOUT',
+  'RUNNER_CORRUPT_FILE',
+  // stream/simulator
+  'INVALID_SIMULATOR_OPTIONS',
+  'INVALID_DRIFT_SPEC',
 ] as const;
 export type PfmErrorCode = (typeof ERROR_CODES)[number];
 
-/** The one base error of the project: poison input is never retryable, a throttled or unreachable sink is. */
+/** The one base error of the project (subsystems subclass it with their own codes): poison input is never retryable, a throttled or unreachable sink is. */
 export class PfmError extends Error {
   readonly code: PfmErrorCode;
   readonly retryable: boolean;

@@ -1,3 +1,5 @@
+import { PfmError } from '../../processors/errors.js';
+
 /** Failure kinds of the Kinesis adapters; `retryable` tells a caller whether trying again can help. */
 export const KINESIS_ERROR_CODES = {
   recordTooLarge: 'RECORD_TOO_LARGE',
@@ -9,14 +11,10 @@ export const KINESIS_ERROR_CODES = {
 export type KinesisErrorCode = (typeof KINESIS_ERROR_CODES)[keyof typeof KINESIS_ERROR_CODES];
 
 /** An error raised by the Kinesis adapters, with a stable code. */
-export class KinesisError extends Error {
-  override readonly name = 'KinesisError';
-  constructor(
-    readonly code: KinesisErrorCode,
-    message: string,
-    readonly retryable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class KinesisError extends PfmError {
+  declare readonly code: KinesisErrorCode;
+  constructor(code: KinesisErrorCode, message: string, retryable = false, options?: { cause?: unknown }) {
+    super(code, message, { retryable, cause: options?.cause });
+    this.name = 'KinesisError';
   }
 }

@@ -1,3 +1,5 @@
+import { PfmError } from '../../processors/errors.js';
+
 /** Failure kinds of the event-source runner. */
 export const RUNNER_ERROR_CODES = {
   invalidConfig: 'INVALID_RUNNER_CONFIG',
@@ -8,14 +10,10 @@ export const RUNNER_ERROR_CODES = {
 export type RunnerErrorCode = (typeof RUNNER_ERROR_CODES)[keyof typeof RUNNER_ERROR_CODES];
 
 /** An error raised by the runner or its file stores, with a stable code. */
-export class RunnerError extends Error {
-  override readonly name = 'RunnerError';
-  constructor(
-    readonly code: RunnerErrorCode,
-    message: string,
-    readonly retryable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class RunnerError extends PfmError {
+  declare readonly code: RunnerErrorCode;
+  constructor(code: RunnerErrorCode, message: string, retryable = false, options?: { cause?: unknown }) {
+    super(code, message, { retryable, cause: options?.cause });
+    this.name = 'RunnerError';
   }
 }

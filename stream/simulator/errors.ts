@@ -1,15 +1,14 @@
+import { PfmError } from '../../processors/errors.js';
+
 /** Why the simulator refused its input. */
 export const SIMULATOR_ERROR_CODES = ['INVALID_SIMULATOR_OPTIONS', 'INVALID_DRIFT_SPEC'] as const;
 export type SimulatorErrorCode = (typeof SIMULATOR_ERROR_CODES)[number];
 
 /** Bad simulator configuration; never retryable, since the same input fails the same way. */
-export class SimulatorError extends Error {
-  readonly code: SimulatorErrorCode;
-  readonly retryable = false;
-
+export class SimulatorError extends PfmError {
+  declare readonly code: SimulatorErrorCode;
   constructor(code: SimulatorErrorCode, message: string) {
-    super(message);
+    super(code, message, { retryable: false });
     this.name = 'SimulatorError';
-    this.code = code;
   }
 }
