@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { PfmError } from '../processors/errors.js';
+import { DEFAULT_NAME_PREFIX } from './constants.js';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// Lambda's own limits: a Kinesis event source mapping accepts these ranges, and CloudFormation would
+// reject anything else only after a deploy had started.
+const lambdaSizing = {
+  memoryMb: int(128, 10_240),
+  timeoutSeconds: int(1, 900),
+};
+const kinesisSource = {
+  batchSize: int(1, 10_000),
+  maxBatchingWindowSeconds: int(0, 300),
+  parallelizationFactor: int(1, 10),
+  /** Finite on purpose: -1 (retry until the record expires) would let one poison batch stall a shard. */
+  retryAttempts: int(0, 10_000),
+  maxRecordAgeSeconds: int(60, 604_800),
+  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
+};
+
+const streamSchema = z
+  .object({
+    capacity: z.enum(['provisioned', 'on-demand']).default('on-demand'),
+    shardCount: int(1, 500).optional(),
+    retentionHours: int(24, 8_760).default(24),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.capacity === 'on-demand' && s.shardCount !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'only applies to provisioned capacity' });
+    }
+  })
+  .transform((s) => ({ ...s, shardCount: s.capacity === 'provisioned' ? (s.shardCount ?? 1) : undefined }));
+
+const inferenceSchema = z
+  .object({
+    memoryMb: lambdaSizing.memoryMb.default(1_024),
+    timeoutSeconds: lambdaSizing.timeoutSeconds.default(60),
+    batchSize: kinesisSource.batchSize.default(500),
+    maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(5),
+    parallelizationFactor: kinesisSource.parallelizationFactor.default(1),
+    retryAttempts: kinesisSource.retryAttempts.default(3),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+    /**
+     * Timestream record version of every prediction (PFM_MODEL_SEQUENCE): raise it with every model you deploy
+     * (e.g. the training time in epoch seconds) so re-scored readings overwrite older predictions.
+     */
+    modelSequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
+  })
+  .strict();
+
+const driftSchema = z
+  .object({
+    memoryMb: lambdaSizing.memoryMb.default(512),
+    timeoutSeconds: lambdaSizing.timeoutSeconds.default(120),
+    batchSize: kinesisSource.batchSize.default(1_000),
+    maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(30),
+    /** Lambda's tumbling windows last at most 15 minutes. */
+    tumblingWindowSeconds: int(1, 900).default(300),
+    retryAttempts: kinesisSource.retryAttempts.default(3),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+  })
+  .strict();
+
+const timestreamSinkSchema = z
+  .object({
+    kind: z.literal('timestream'),
+    memoryRetentionHours: int(1, 8_766).default(24),
+    magneticRetentionDays: int(1, 73_000).default(365),
+  })
+  .strict();
+
+const influxSinkSchema = z
+  .object({
+    kind: z.literal('influxdb'),
+    instanceType: z
+      .string()
+      .regex(
+        /^db\.influx\.[a-z0-9]+$/,
+        'expected a Timestream for InfluxDB instance type like db.influx.medium',
+      )
+      .default('db.influx.medium'),
+    allocatedStorageGb: int(20, 16_384).default(20),
+    storageType: z
+      .enum(['InfluxIOIncludedT1', 'InfluxIOIncludedT2', 'InfluxIOIncludedT3'])
+      .default('InfluxIOIncludedT1'),
+    organization: z.string().min(1).max(64).default('pfm'),
+    bucket: z.string().min(2).max(64).default('predictions'),
+    multiAz: z.boolean().default(false),
+  })
+  .strict();
+
+const alertsSchema = z
+  .object({
+    email: z.email('expected an email address').optional(),
+    iteratorAgeMs: int(1_000, 86_400_000).default(60_000),
+    quarantinedPerFiveMinutes: int(0, 1_000_000).default(100),
+  })
+  .strict();
+
+const simulatorSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    rateMinutes: int(1, 1_440).default(1),
+    readingsPerRun: int(1, 100_000).default(500),
+    machines: int(1, 10_000).default(50),
+    intervalMs: int(1, 3_600_000).default(1_000),
+    seed: z.number().int().default(42),
+    /** Drift specs as `pfm simulate --drift` takes them, e.g. `torqueNm:offset:5@+600s`. */
+    drift: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const agentSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** A Bedrock model id (`anthropic.claude-...`) or a cross-region inference profile id (`us.anthropic...`). */
+    foundationModelId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.:-]*$/, 'expected a Bedrock model or inference profile id')
+      .optional(),
+    idleSessionTtlSeconds: int(60, 3_600).default(600),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.enabled && a.foundationModelId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['foundationModelId'],
+        message: 'required when the agent is enabled',
+      });
+    }
+  });
+
+const configSchema = z
+  .object({
+    namePrefix: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,19}$/,
+        'expected 1-20 lowercase letters, digits or dashes, starting with a letter',
+      )
+      .default(DEFAULT_NAME_PREFIX),
+    stream: streamSchema.prefault({}),
+    inference: inferenceSchema.prefault({}),
+    drift: driftSchema.prefault({}),
+    sink: z
+      .discriminatedUnion('kind', [timestreamSinkSchema, influxSinkSchema])
+      .prefault({ kind: 'timestream' }),
+    alerts: alertsSchema.prefault({}),
+    simulator: simulatorSchema.prefault({}),
+    agent: agentSchema.prefault({}),
+  })
+  .strict();
+
+/** The stack's settings as given (every field optional; see {@link PfmStackConfig} for the defaults). */
+export type PfmStackSettings = z.input<typeof configSchema>;
+/** The stack's settings with defaults applied and limits checked. */
+export type PfmStackConfig = z.output<typeof configSchema>;
+export type SinkConfig = PfmStackConfig['sink'];
+
+/** Applies the defaults and checks every limit, naming each setting that is wrong. */
+export function resolveStackConfig(settings: unknown = {}): PfmStackConfig {
+  const parsed = configSchema.safeParse(settings ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new PfmError('CONFIG_INVALID', `invalid stack settings: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,160 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as bedrock from 'aws-cdk-lib/aws-bedrock';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { PfmStackConfig } from '../config.js';
+import { LAMBDA_ENTRIES, SERVICE_NAMES } from '../constants.js';
+import { PfmFunction } from './PfmFunction.js';
+import type { PredictionStore } from './PredictionStore.js';
+
+/** One function of the agent's action group, as Bedrock's function-details schema describes it. */
+export interface AgentFunctionSpec {
+  name: string;
+  description: string;
+  parameters: Record<
+    string,
+    { type: 'string' | 'number' | 'integer' | 'boolean' | 'array'; description: string; required: boolean }
+  >;
+}
+
+/** What the action-group function answers (processors/agent/lambda.ts implements these). */
+export const AGENT_FUNCTIONS: readonly AgentFunctionSpec[] = [
+  {
+    name: 'top_at_risk',
+    description:
+      'The machines with the highest recent failure risk, with the leading failure mode and latest readings.',
+    parameters: {
+      limit: {
+        type: 'integer',
+        description: 'How many machines to return (1-50, default 10).',
+        required: false,
+      },
+      window: {
+        type: 'integer',
+        description: "How many of each machine's most recent readings to average over (default 20).",
+        required: false,
+      },
+    },
+  },
+  {
+    name: 'fleet_summary',
+    description:
+      'Counts for the fleet: predictions, predicted failures by mode, quarantined records, devices.',
+    parameters: {},
+  },
+];
+
+export const AGENT_INSTRUCTION =
+  'You are a maintenance assistant for a fleet of milling machines. Answer questions about which machines are ' +
+  'at risk of failure and why, using only the action group functions for data. Name machines by device id, ' +
+  'give the leading failure mode and the readings that drive it, and say when data is missing.';
+
+export interface MaintenanceAgentProps {
+  settings: PfmStackConfig['agent'];
+  store: PredictionStore;
+  placement?: { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] };
+}
+
+/** Cross-region inference profile ids carry a geography prefix before the model id. */
+const INFERENCE_PROFILE_PREFIX = /^(us|eu|apac|us-gov|global)\.(.+)$/;
+
+/**
+ * The Bedrock agent that answers maintenance questions, and its action-group function that queries the
+ * prediction store.
+ */
+export class MaintenanceAgent extends Construct {
+  readonly fn: PfmFunction;
+  readonly agent: bedrock.CfnAgent;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: MaintenanceAgentProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const modelId = props.settings.foundationModelId as string;
+    this.fn = new PfmFunction(this, 'Actions', {
+      entry: LAMBDA_ENTRIES.agent,
+      serviceName: SERVICE_NAMES.agent,
+      description: 'Bedrock agent action group: fleet risk queries against the prediction store',
+      memoryMb: 512,
+      timeoutSeconds: 30,
+      environment: { ...props.store.environment },
+      ...props.placement,
+    });
+    props.store.grantRead(this.fn, ['predictions', 'quarantine']);
+
+    this.role = new iam.Role(this, 'AgentRole', {
+      description: 'Bedrock agent service role (model invocation)',
+      assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'bedrock', resource: 'agent', resourceName: '*' }),
+          },
+        },
+      }),
+    });
+    const profile = INFERENCE_PROFILE_PREFIX.exec(modelId);
+    if (profile) {
+      // An inference profile routes to the model in any of its geography's regions: the model grant
+      // cannot name one region.
+      const profileArn = stack.formatArn({
+        service: 'bedrock',
+        resource: 'inference-profile',
+        resourceName: modelId,
+      });
+      const modelArns = `arn:${stack.partition}:bedrock:*::foundation-model/${profile[2]}`;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['bedrock:InvokeModel', 'bedrock:GetInferenceProfile'],
+          resources: [profileArn],
+        }),
+      );
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [modelArns] }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[2]}]`,
+        reason:
+          'A cross-region inference profile invokes the model in any region of its geography; the model ARN is pinned, the region cannot be.',
+      });
+    } else {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['bedrock:InvokeModel'],
+          resources: [`arn:${stack.partition}:bedrock:${stack.region}::foundation-model/${modelId}`],
+        }),
+      );
+    }
+
+    this.agent = new bedrock.CfnAgent(this, 'Agent', {
+      agentName: `${stack.stackName}-maintenance`.slice(0, 100),
+      description: 'Answers questions about fleet failure risk from the pfm prediction store',
+      foundationModel: modelId,
+      instruction: AGENT_INSTRUCTION,
+      agentResourceRoleArn: this.role.roleArn,
+      idleSessionTtlInSeconds: props.settings.idleSessionTtlSeconds,
+      autoPrepare: true,
+      actionGroups: [
+        {
+          actionGroupName: 'fleet',
+          description: 'Fleet risk and summary queries',
+          actionGroupState: 'ENABLED',
+          actionGroupExecutor: { lambda: this.fn.function.functionArn },
+          functionSchema: {
+            functions: AGENT_FUNCTIONS.map((f) => ({
+              name: f.name,
+              description: f.description,
+              parameters: f.parameters,
+            })),
+          },
+        },
+      ],
+    });
+    this.fn.function.addPermission('InvokeByAgent', {
+      principal: new iam.ServicePrincipal('bedrock.amazonaws.com'),
+      sourceArn: this.agent.attrAgentArn,
+      sourceAccount: stack.account,
+    });
+  }
+}

@@ -1,0 +1,517 @@
+import { App } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import {
+  DRIFT_EVENT_SOURCE,
+  QUARANTINE_METRIC,
+  RETRAINING_DETAIL_TYPES,
+  resourceNames,
+} from '../../infra/constants.js';
+import { PfmStack } from '../../infra/PfmStack.js';
+import { PfmError } from '../../processors/errors.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+const names = resourceNames();
+
+function resourcesOf(type: string, settings = {}): Resources {
+  return synth(settings).template.findResources(type) as Resources;
+}
+
+function logicalIdOf(type: string, props: object, settings = {}): string {
+  const found = Object.keys(synth(settings).template.findResources(type, { Properties: props }));
+  expect(found).toHaveLength(1);
+  return found[0] as string;
+}
+
+describe('PfmStack: the readings stream', () => {
+  it('is on-demand by default, encrypted with the customer-managed key, with its retention', () => {
+    const { template } = synth();
+    const keyId = logicalIdOf('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      Name: names.stream,
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      ShardCount: Match.absent(),
+      RetentionPeriodHours: 24,
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    });
+  });
+
+  it('takes provisioned shards and retention from the settings', () => {
+    synth(FULL_SETTINGS).template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 4,
+      RetentionPeriodHours: 48,
+    });
+  });
+});
+
+describe('PfmStack: the inference function', () => {
+  it('runs Node 24 on x86_64 from the entry-relative bundle, sized by the settings, traced', () => {
+    synth({ inference: { memoryMb: 2048, timeoutSeconds: 120 } }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Handler: 'processors/inference/index.handler',
+        Runtime: 'nodejs24.x',
+        Architectures: ['x86_64'],
+        MemorySize: 2048,
+        Timeout: 120,
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'pfm-inference',
+            POWERTOOLS_METRICS_NAMESPACE: 'pfm',
+            PFM_MODEL_DIR: '/var/task/model/artifacts',
+            PFM_MODEL_SEQUENCE: '1',
+            PFM_SINK: 'timestream',
+            TIMESTREAM_DATABASE: names.timestreamDatabase,
+            TIMESTREAM_TABLE: 'predictions',
+            TIMESTREAM_QUARANTINE_TABLE: 'quarantine',
+          }),
+        },
+      },
+    );
+  });
+
+  it('reads the stream with bisection, partial batch responses, finite retries and an encrypted on-failure queue', () => {
+    const { template } = synth({
+      inference: { batchSize: 250, maxBatchingWindowSeconds: 2, parallelizationFactor: 4, retryAttempts: 5 },
+    });
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/inference/index.handler' },
+      {
+        inference: {
+          batchSize: 250,
+          maxBatchingWindowSeconds: 2,
+          parallelizationFactor: 4,
+          retryAttempts: 5,
+        },
+      },
+    );
+    const queue = logicalIdOf(
+      'AWS::SQS::Queue',
+      { QueueName: names.inferenceFailures },
+      {
+        inference: {
+          batchSize: 250,
+          maxBatchingWindowSeconds: 2,
+          parallelizationFactor: 4,
+          retryAttempts: 5,
+        },
+      },
+    );
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fn },
+      BatchSize: 250,
+      MaximumBatchingWindowInSeconds: 2,
+      ParallelizationFactor: 4,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 3600,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: names.inferenceFailures,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+    });
+  });
+});
+
+describe('PfmStack: the drift function', () => {
+  it('has its own event source with a tumbling window and publishes to the bus', () => {
+    const { template } = synth({ drift: { tumblingWindowSeconds: 600 } });
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/drift/index.handler' },
+      {
+        drift: { tumblingWindowSeconds: 600 },
+      },
+    );
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fn },
+      TumblingWindowInSeconds: 600,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 3,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/drift/index.handler',
+      Environment: {
+        Variables: Match.objectLike({ PFM_EVENT_BUS: { Ref: Match.stringLikeRegexp('^EventsBus') } }),
+      },
+    });
+  });
+});
+
+describe('PfmStack: Timestream sink', () => {
+  it('creates the database with the key and the tables with retention and magnetic writes', () => {
+    const { template } = synth({
+      sink: { kind: 'timestream', memoryRetentionHours: 12, magneticRetentionDays: 30 },
+    });
+    template.hasResourceProperties('AWS::Timestream::Database', {
+      DatabaseName: names.timestreamDatabase,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+    });
+    for (const table of ['predictions', 'quarantine', 'drift_scores']) {
+      template.hasResourceProperties('AWS::Timestream::Table', {
+        TableName: table,
+        RetentionProperties: {
+          MemoryStoreRetentionPeriodInHours: '12',
+          MagneticStoreRetentionPeriodInDays: '30',
+        },
+        MagneticStoreWriteProperties: {
+          EnableMagneticStoreWrites: true,
+          MagneticStoreRejectedDataLocation: {
+            S3Configuration: {
+              BucketName: { Ref: Match.stringLikeRegexp('RejectedRecords') },
+              EncryptionOption: 'SSE_S3',
+            },
+          },
+        },
+      });
+    }
+  });
+
+  it('keeps error reports in an encrypted, private, SSL-only bucket with access logs', () => {
+    const { template } = synth();
+    const bucket = logicalIdOf('AWS::S3::Bucket', {
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the inference function write only its two tables', () => {
+    const policies = resourcesOf('AWS::IAM::Policy');
+    const inference = Object.entries(policies).find(([id]) => id.startsWith('InferenceHandlerRole'));
+    expect(inference).toBeDefined();
+    const document = inference?.[1].Properties.PolicyDocument as {
+      Statement: { Action: unknown; Resource: unknown }[];
+    };
+    const statements = document.Statement;
+    const write = statements.find((s) => s.Action === 'timestream:WriteRecords');
+    expect(write?.Resource).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^StorePredictionsTable/), 'Arn'] },
+      { 'Fn::GetAtt': [expect.stringMatching(/^StoreQuarantineTable/), 'Arn'] },
+    ]);
+  });
+});
+
+describe('PfmStack: InfluxDB sink', () => {
+  it('runs Timestream for InfluxDB privately in the VPC, with the token in Secrets Manager', () => {
+    const { template } = synth(INFLUX_SETTINGS);
+    template.resourceCountIs('AWS::Timestream::Table', 0);
+    template.hasResourceProperties('AWS::Timestream::InfluxDBInstance', {
+      PubliclyAccessible: false,
+      DbInstanceType: 'db.influx.medium',
+      DeploymentType: 'SINGLE_AZ',
+      Port: 8086,
+      VpcSecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('InfluxSecurityGroup'), 'GroupId'] }],
+      Password: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8086,
+      ToPort: 8086,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClientSecurityGroup'), 'GroupId'] },
+    });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('InfluxDB API token'),
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+    });
+  });
+
+  it("points the functions at InfluxDB and puts the store's clients in the private subnets", () => {
+    const { template } = synth(INFLUX_SETTINGS);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/inference/index.handler',
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ClientSecurityGroup'), 'GroupId'] }],
+      },
+      Environment: {
+        Variables: Match.objectLike({
+          PFM_SINK: 'influxdb',
+          INFLUXDB_URL: {
+            'Fn::Join': [
+              '',
+              ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('Influx'), 'Endpoint'] }, ':8086'],
+            ],
+          },
+          INFLUXDB_DATABASE: 'predictions',
+          INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
+        }),
+      },
+    });
+  });
+});
+
+describe('PfmStack: retraining events', () => {
+  it('routes the drift events to the encrypted topic and to the retraining queue with a DLQ', () => {
+    const { template } = synth(FULL_SETTINGS);
+    const topic = logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS);
+    const queue = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingQueue }, FULL_SETTINGS);
+    const dlq = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingDlq }, FULL_SETTINGS);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: names.eventBus });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('^EventsBus') },
+      EventPattern: { source: [DRIFT_EVENT_SOURCE], 'detail-type': [...RETRAINING_DETAIL_TYPES] },
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: { Ref: topic },
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: Match.anyValue(),
+        }),
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] }, DeadLetterConfig: Match.anyValue() }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: names.alertsTopic,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: names.retrainingQueue,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topic },
+    });
+  });
+
+  it('has no email subscription unless one is configured', () => {
+    synth().template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('PfmStack: the simulator schedule', () => {
+  it('exists but is disabled by default', () => {
+    synth().template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      State: 'DISABLED',
+      ScheduleExpression: 'rate(1 minute)',
+    });
+  });
+
+  it('runs the simulator function when enabled', () => {
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'stream/simulator/index.handler' },
+      FULL_SETTINGS,
+    );
+    synth(FULL_SETTINGS).template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      }),
+    });
+    synth(FULL_SETTINGS).template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'stream/simulator/index.handler',
+      Environment: {
+        Variables: Match.objectLike({ PFM_SIM_RECORDS: '200', PFM_STREAM_NAME: { Ref: Match.anyValue() } }),
+      },
+    });
+  });
+});
+
+describe('PfmStack: the Bedrock agent', () => {
+  it('is not created by default', () => {
+    synth().template.resourceCountIs('AWS::Bedrock::Agent', 0);
+  });
+
+  it('uses the configured model and an action group on the agent function', () => {
+    const { template } = synth(FULL_SETTINGS);
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/agent/index.handler' },
+      FULL_SETTINGS,
+    );
+    template.hasResourceProperties('AWS::Bedrock::Agent', {
+      FoundationModel: FULL_SETTINGS.agent.foundationModelId,
+      AutoPrepare: true,
+      ActionGroups: [
+        Match.objectLike({
+          ActionGroupExecutor: { Lambda: { 'Fn::GetAtt': [fn, 'Arn'] } },
+          FunctionSchema: { Functions: Match.arrayWith([Match.objectLike({ Name: Match.anyValue() })]) },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Principal: 'bedrock.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AgentAgent'), 'AgentArn'] },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'bedrock:InvokeModel',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                Match.arrayWith([`::foundation-model/${FULL_SETTINGS.agent.foundationModelId}`]),
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('PfmStack: alarms', () => {
+  it('watches iterator age, errors, failure queues and quarantined records, notifying the topic', () => {
+    const { template } = synth(FULL_SETTINGS);
+    const topic = { Ref: logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS) };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Namespace: 'AWS/Lambda',
+      Threshold: 60_000,
+      AlarmActions: [topic],
+    });
+    for (const fn of ['inference', 'drift', 'simulator', 'agent']) {
+      const id = logicalIdOf(
+        'AWS::Lambda::Function',
+        { Handler: Match.stringLikeRegexp(`/${fn}/index.handler$`) },
+        FULL_SETTINGS,
+      );
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+        AlarmActions: [topic],
+      });
+    }
+    for (const queue of [
+      names.inferenceFailures,
+      names.driftFailures,
+      names.retrainingDlq,
+      names.retrainingRuleDlq,
+    ]) {
+      const id = logicalIdOf('AWS::SQS::Queue', { QueueName: queue }, FULL_SETTINGS);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+        Threshold: 0,
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'pfm',
+      MetricName: QUARANTINE_METRIC,
+      Dimensions: [{ Name: 'service', Value: 'pfm-inference' }],
+      Statistic: 'Sum',
+      Threshold: 100,
+      AlarmActions: [topic],
+    });
+  });
+});
+
+describe('PfmStack: every function', () => {
+  it.each([
+    ['default', {}],
+    ['full', FULL_SETTINGS],
+    ['influxdb', INFLUX_SETTINGS],
+  ])('has the Powertools environment, active tracing and its own log group (%s)', (_name, settings) => {
+    const functions = resourcesOf('AWS::Lambda::Function', settings);
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(3);
+    for (const fn of Object.values(functions)) {
+      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.POWERTOOLS_SERVICE_NAME).toMatch(/^pfm-/);
+      expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('pfm');
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+    }
+  });
+});
+
+describe('PfmStack: least privilege', () => {
+  // Each unscoped statement names why: none of these actions supports resource-level permissions.
+  const UNSCOPED_ALLOWED = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'timestream:DescribeEndpoints',
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ]);
+
+  it.each([
+    ['default', {}],
+    ['full', FULL_SETTINGS],
+    ['influxdb', INFLUX_SETTINGS],
+  ])(
+    'grants no wildcard action and "*" resources only for actions without resource scoping (%s)',
+    (_n, settings) => {
+      const documents = [
+        ...Object.values(resourcesOf('AWS::IAM::Policy', settings)).map((p) => p.Properties.PolicyDocument),
+        ...Object.values(resourcesOf('AWS::IAM::Role', settings)).flatMap((r) =>
+          ((r.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map(
+            (p) => p.PolicyDocument,
+          ),
+        ),
+      ] as { Statement: { Action: string | string[]; Resource: unknown }[] }[];
+      expect(documents.length).toBeGreaterThan(0);
+      for (const doc of documents) {
+        for (const statement of doc.Statement) {
+          const actions = [statement.Action].flat();
+          for (const action of actions) expect(action).not.toContain('*');
+          if ([statement.Resource].flat().includes('*')) {
+            for (const action of actions) expect(UNSCOPED_ALLOWED.has(action), action).toBe(true);
+          }
+        }
+      }
+      for (const role of Object.values(resourcesOf('AWS::IAM::Role', settings))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    },
+  );
+});
+
+describe('PfmStack: bad settings', () => {
+  it.each([
+    [{ stream: { capacity: 'on-demand', shardCount: 3 } }, 'stream.shardCount'],
+    [{ inference: { batchSize: 0 } }, 'inference.batchSize'],
+    [{ agent: { enabled: true } }, 'agent.foundationModelId'],
+    [{ sink: { kind: 'sqlite' } }, 'sink.kind'],
+  ])('refuse to build (%j)', (settings, path) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid settings
+    expect(() => new PfmStack(app, 'Bad', { settings: settings as any })).toThrow(PfmError);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately invalid settings
+    expect(() => new PfmStack(new App(), 'Bad', { settings: settings as any })).toThrow(path);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { resolveStackConfig } from '../../infra/config.js';
+import { PfmError } from '../../processors/errors.js';
+
+describe('resolveStackConfig', () => {
+  it('fills every default from an empty object', () => {
+    const c = resolveStackConfig({});
+    expect(c.namePrefix).toBe('pfm');
+    expect(c.stream).toEqual({ capacity: 'on-demand', retentionHours: 24, shardCount: undefined });
+    expect(c.sink).toEqual({ kind: 'timestream', memoryRetentionHours: 24, magneticRetentionDays: 365 });
+    expect(c.inference).toMatchObject({
+      memoryMb: 1024,
+      timeoutSeconds: 60,
+      batchSize: 500,
+      retryAttempts: 3,
+    });
+    expect(c.drift.tumblingWindowSeconds).toBe(300);
+    expect(c.simulator.enabled).toBe(false);
+    expect(c.agent.enabled).toBe(false);
+    expect(c.alerts.email).toBeUndefined();
+  });
+
+  it('gives provisioned capacity one shard unless told otherwise', () => {
+    expect(resolveStackConfig({ stream: { capacity: 'provisioned' } }).stream.shardCount).toBe(1);
+    expect(resolveStackConfig({ stream: { capacity: 'provisioned', shardCount: 8 } }).stream.shardCount).toBe(
+      8,
+    );
+  });
+
+  it('fills the InfluxDB sink defaults', () => {
+    expect(resolveStackConfig({ sink: { kind: 'influxdb' } }).sink).toEqual({
+      kind: 'influxdb',
+      instanceType: 'db.influx.medium',
+      allocatedStorageGb: 20,
+      storageType: 'InfluxIOIncludedT1',
+      organization: 'pfm',
+      bucket: 'predictions',
+      multiAz: false,
+    });
+  });
+
+  const invalid: [string, unknown, string][] = [
+    ['shard count with on-demand capacity', { stream: { shardCount: 2 } }, 'stream.shardCount'],
+    ['zero shards', { stream: { capacity: 'provisioned', shardCount: 0 } }, 'stream.shardCount'],
+    ['retention under a day', { stream: { retentionHours: 12 } }, 'stream.retentionHours'],
+    ['retention over a year', { stream: { retentionHours: 9_000 } }, 'stream.retentionHours'],
+    ['memory under 128 MB', { inference: { memoryMb: 64 } }, 'inference.memoryMb'],
+    ['timeout over 15 minutes', { inference: { timeoutSeconds: 901 } }, 'inference.timeoutSeconds'],
+    ['batch size over 10,000', { inference: { batchSize: 20_000 } }, 'inference.batchSize'],
+    [
+      'parallelization over 10',
+      { inference: { parallelizationFactor: 11 } },
+      'inference.parallelizationFactor',
+    ],
+    ['infinite retries', { inference: { retryAttempts: -1 } }, 'inference.retryAttempts'],
+    [
+      'record age under a minute',
+      { inference: { maxRecordAgeSeconds: 30 } },
+      'inference.maxRecordAgeSeconds',
+    ],
+    [
+      'batching window over 5 minutes',
+      { drift: { maxBatchingWindowSeconds: 301 } },
+      'drift.maxBatchingWindowSeconds',
+    ],
+    [
+      'tumbling window over 15 minutes',
+      { drift: { tumblingWindowSeconds: 901 } },
+      'drift.tumblingWindowSeconds',
+    ],
+    ['unknown sink', { sink: { kind: 'duckdb' } }, 'sink.kind'],
+    [
+      'bad InfluxDB instance type',
+      { sink: { kind: 'influxdb', instanceType: 'm5.large' } },
+      'sink.instanceType',
+    ],
+    [
+      'magnetic retention of 0 days',
+      { sink: { kind: 'timestream', magneticRetentionDays: 0 } },
+      'sink.magneticRetentionDays',
+    ],
+    ['bad email', { alerts: { email: 'not-an-address' } }, 'alerts.email'],
+    ['agent without a model', { agent: { enabled: true } }, 'agent.foundationModelId'],
+    ['bad model id', { agent: { enabled: true, foundationModelId: 'Claude 3' } }, 'agent.foundationModelId'],
+    ['uppercase name prefix', { namePrefix: 'PFM' }, 'namePrefix'],
+    ['misspelt setting', { inferense: {} }, 'inferense'],
+    ['non-integer memory', { inference: { memoryMb: 1024.5 } }, 'inference.memoryMb'],
+  ];
+  it.each(invalid)('rejects %s, naming the setting', (_name, settings, path) => {
+    let error: unknown;
+    try {
+      resolveStackConfig(settings);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PfmError);
+    expect((error as PfmError).code).toBe('CONFIG_INVALID');
+    expect((error as PfmError).message).toContain(path);
+  });
+});
