@@ -30,8 +30,14 @@ export interface InferenceCore {
 export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
   const { classes } = deps.model;
   const classCount = classes.length;
-  const modeIndex = FAILURE_MODES.map((mode) => classes.indexOf(mode));
-  if (modeIndex.some((i) => i < 0) || !classes.includes(ANY_FAILURE_CLASS)) {
+  const [iTWF, iHDF, iPWF, iOSF, iRNF] = FAILURE_MODES.map((mode) => classes.indexOf(mode)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if ([iTWF, iHDF, iPWF, iOSF, iRNF].some((i) => i < 0) || !classes.includes(ANY_FAILURE_CLASS)) {
     throw new Error(
       `model classes ${classes.join(',')} must include ${[...FAILURE_MODES, ANY_FAILURE_CLASS].join(',')}`,
     );
@@ -67,10 +73,14 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
         for (let i = 0; i < good.length; i++) {
           const r = good[i] as SensorReading;
           const base = i * classCount;
-          const probabilities = {} as Record<FailureMode, number>;
-          for (let m = 0; m < FAILURE_MODES.length; m++) {
-            probabilities[FAILURE_MODES[m] as FailureMode] = probs[base + (modeIndex[m] as number)] as number;
-          }
+          // A literal with a fixed shape: V8 keeps one hidden class for every row's probabilities.
+          const probabilities: Record<FailureMode, number> = {
+            TWF: probs[base + iTWF] as number,
+            HDF: probs[base + iHDF] as number,
+            PWF: probs[base + iPWF] as number,
+            OSF: probs[base + iOSF] as number,
+            RNF: probs[base + iRNF] as number,
+          };
           const decision = decide(probs, i, deps.model);
           const record = goodRecords[i] as InputRecord;
           predictions[i] = {

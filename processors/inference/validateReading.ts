@@ -12,7 +12,6 @@ export const PHYSICAL_LIMITS = {
   toolWearMin: { min: 0, max: 1_000 },
 } as const;
 
-const LIMITED_FIELDS = Object.keys(PHYSICAL_LIMITS) as (keyof typeof PHYSICAL_LIMITS)[];
 
 /** Readings stamped further than this ahead of the processor's clock are treated as a broken device clock. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
@@ -34,24 +33,21 @@ export interface ValidationFailure {
 
 /** Returns why a decoded reading cannot be scored, or undefined when it can. */
 export function validateReading(r: SensorReading, nowMs: number): ValidationFailure | undefined {
-  for (const field of LIMITED_FIELDS) {
-    const value = r[field];
-    if (!Number.isFinite(value)) return { code: 'NON_FINITE', reason: `${field} is ${value}` };
-    const { min, max } = PHYSICAL_LIMITS[field];
-    if (value < min || value > max) {
-      return {
-        code: 'OUT_OF_RANGE',
-        reason: `${field}=${value} outside the physical range [${min}, ${max}]`,
-      };
-    }
-  }
+  // Unrolled: one monomorphic call per field is several times faster than a loop over dynamic keys.
+  const bad =
+    outOfLimits('airTemperatureK', r.airTemperatureK) ??
+    outOfLimits('processTemperatureK', r.processTemperatureK) ??
+    outOfLimits('rotationalSpeedRpm', r.rotationalSpeedRpm) ??
+    outOfLimits('torqueNm', r.torqueNm) ??
+    outOfLimits('toolWearMin', r.toolWearMin);
+  if (bad) return bad;
   if (r.vibrationRmsMmS != null && !(Number.isFinite(r.vibrationRmsMmS) && r.vibrationRmsMmS >= 0)) {
     return {
       code: 'OUT_OF_RANGE',
       reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0`,
     };
   }
-  if (r.deviceId.length === 0 || r.deviceId.length > MAX_DEVICE_ID_LENGTH || /\p{Cc}/u.test(r.deviceId)) {
+  if (!isPrintableId(r.deviceId)) {
     return {
       code: 'INVALID_FIELD',
       reason: `deviceId ${JSON.stringify(r.deviceId.slice(0, 40))} is empty, too long or has control characters`,
@@ -74,4 +70,21 @@ export function validateReading(r: SensorReading, nowMs: number): ValidationFail
     };
   }
   return undefined;
+}
+
+function outOfLimits(field: keyof typeof PHYSICAL_LIMITS, value: number): ValidationFailure | undefined {
+  const { min, max } = PHYSICAL_LIMITS[field];
+  if (value >= min && value <= max) return undefined;
+  if (!Number.isFinite(value)) return { code: 'NON_FINITE', reason: `${field} is ${value}` };
+  return { code: 'OUT_OF_RANGE', reason: `${field}=${value} outside the physical range [${min}, ${max}]` };
+}
+
+// A char loop, not /\p{Cc}/u: this runs once per record on the hot path.
+function isPrintableId(id: string): boolean {
+  if (id.length === 0 || id.length > MAX_DEVICE_ID_LENGTH) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
 }

@@ -449,6 +449,7 @@ describe('PfmStack: every function', () => {
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(vars.POWERTOOLS_SERVICE_NAME).toMatch(/^pfm-/);
       expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('pfm');
+      expect(vars.NODE_OPTIONS).toBe('--max-semi-space-size=64');
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
     }
