@@ -12,7 +12,6 @@ export const PHYSICAL_LIMITS = {
   toolWearMin: { min: 0, max: 1_000 },
 } as const;
 
-
 /** Readings stamped further than this ahead of the processor's clock are treated as a broken device clock. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);

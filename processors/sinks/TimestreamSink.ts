@@ -1,0 +1,283 @@
+import {
+  type _Record,
+  RejectedRecordsException,
+  type TimestreamWriteClient,
+  WriteRecordsCommand,
+} from '@aws-sdk/client-timestream-write';
+import { backoffDelay, sleep } from '../../stream/kinesis/retry.js';
+import { PfmError } from '../errors.js';
+import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
+import { forEachConcurrently } from './concurrency.js';
+import {
+  PREDICTION_SERIES,
+  QUARANTINE_SERIES,
+  type SeriesSchema,
+  SINK_DEFAULTS,
+  SINK_QUARANTINE_CODES,
+  TIMESTREAM_LIMITS,
+} from './constants.js';
+import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
+import {
+  recordBytes,
+  recordProblem,
+  timestreamRecord,
+  type WriteBatch,
+  writeBatches,
+} from './timestreamRecords.js';
+import type { RetryHooks, RetrySettings } from './types.js';
+
+export interface TimestreamSinkOptions extends RetryHooks {
+  /** A client built with `maxAttempts: 1`: this sink does the retrying, per WriteRecords call. */
+  client: Pick<TimestreamWriteClient, 'send'>;
+  database: string;
+  /** The predictions table; default `predictions`. */
+  table?: string;
+  /** The quarantine table in the same database; default `quarantine`. */
+  quarantineTable?: string;
+  /** The deployed model's sequence number, written as every prediction record's Version (see the class comment). */
+  modelSequence: number;
+  /** WriteRecords calls in flight at once; default 4. */
+  concurrency?: number;
+  retry?: Partial<RetrySettings>;
+  /** Clock for the quarantine time of refused rows. */
+  now?: () => number;
+}
+
+/** A record Timestream refused, by its position in the input. */
+interface Refusal {
+  index: number;
+  reason: string;
+}
+
+// Reasons and quarantined payloads must leave room for the rest of a 2 KB quarantine record.
+const QUARANTINE_REASON_MAX_BYTES = 512;
+const QUARANTINE_VERSION = 1;
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+const SOCKET_ERROR_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
+
+/**
+ * Timestream for LiveAnalytics behind the sink ports: one multi-measure record per prediction (measure name
+ * `prediction`; dimensions device_id, quality_type, model_name, firmware), written 100 records a call with bounded
+ * concurrency; quarantined records go to a second table of the same database.
+ *
+ * Version: every prediction record carries `Version = modelSequence`, a number that grows with each model deployed
+ * (PFM_MODEL_SEQUENCE: the model's training time in epoch seconds, or a release counter). A record's identity is
+ * (dimensions, measure_name, time), so the same reading scored again lands on the same record, and:
+ * - redelivery by the same model sends the same values with the same Version, which Timestream accepts without
+ *   change: an idempotent upsert, no duplicates;
+ * - a re-score by a newer model sends a higher Version and overwrites (model_version is a measure for this reason);
+ * - a replay by an older model has a lower Version and different values: Timestream rejects it and the row is
+ *   quarantined with the reason and ExistingVersion, leaving the newer score in place.
+ * A write-time Version would let stale replays win; a hash of the values has no order.
+ *
+ * Retries (full-jitter exponential backoff) cover ThrottlingException and 5xx/InternalServerException only, per
+ * call; once they are used up the sink throws a retryable PfmError('SINK_UNAVAILABLE') so the handler reports batch
+ * item failures. A broken connection is also SINK_UNAVAILABLE, without retrying here. Anything else (validation,
+ * access denied, unknown table) is a non-retryable PfmError('SINK_REJECTED'). Records the service rejects one by one
+ * (RejectedRecordsException) are returned as quarantine rows; the rest of that call is written and not sent again.
+ */
+export class TimestreamSink implements PredictionSink, QuarantineSink {
+  private readonly table: string;
+  private readonly quarantineTable: string;
+  private readonly concurrency: number;
+  private readonly retry: RetrySettings;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TimestreamSinkOptions) {
+    if (!Number.isSafeInteger(options.modelSequence) || options.modelSequence < 1) {
+      throw new RangeError(`modelSequence must be a positive integer, got ${options.modelSequence}`);
+    }
+    this.table = options.table ?? PREDICTION_SERIES.timestreamTable;
+    this.quarantineTable = options.quarantineTable ?? QUARANTINE_SERIES.timestreamTable;
+    this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
+    this.retry = {
+      maxAttempts: options.retry?.maxAttempts ?? SINK_DEFAULTS.maxAttempts,
+      baseDelayMs: options.retry?.baseDelayMs ?? SINK_DEFAULTS.baseDelayMs,
+      maxDelayMs: options.retry?.maxDelayMs ?? SINK_DEFAULTS.maxDelayMs,
+    };
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Writes the predictions; returns those refused (before sending, or by Timestream) as quarantine rows. */
+  async writePredictions(rows: readonly PredictionRow[]): Promise<{ rejected: QuarantineRow[] }> {
+    const now = this.now();
+    const rejected: QuarantineRow[] = [];
+    const records: _Record[] = [];
+    const indices: number[] = [];
+    rows.forEach((row, i) => {
+      const point = predictionPoint(row);
+      const record = timestreamRecord(point, PREDICTION_SERIES);
+      const problem =
+        pointProblem(point, PREDICTION_SERIES) ?? recordProblem(record, PREDICTION_SERIES.measureName);
+      if (problem === undefined) {
+        records.push(record);
+        indices.push(i);
+      } else {
+        rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem, now));
+      }
+    });
+    const refusals = await this.writeAll(
+      this.table,
+      PREDICTION_SERIES,
+      records,
+      indices,
+      this.options.modelSequence,
+    );
+    for (const r of refusals) {
+      rejected.push(
+        refusedPrediction(
+          rows[r.index] as PredictionRow,
+          SINK_QUARANTINE_CODES.timestreamRejected,
+          r.reason,
+          now,
+        ),
+      );
+    }
+    return { rejected };
+  }
+
+  /** Writes quarantined rows to the quarantine table; a row Timestream refuses there fails the call (nowhere left). */
+  async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    const records = rows.map((row) => quarantineRecord(row));
+    const refusals = await this.writeAll(
+      this.quarantineTable,
+      QUARANTINE_SERIES,
+      records,
+      records.map((_, i) => i),
+      QUARANTINE_VERSION,
+    );
+    if (refusals.length > 0) {
+      const first = refusals[0] as Refusal;
+      throw new PfmError(
+        'SINK_REJECTED',
+        `Timestream refused ${refusals.length} quarantine record(s) in ${this.options.database}.${this.quarantineTable}; ` +
+          `first: ${rows[first.index]?.source.eventId}: ${first.reason}`,
+      );
+    }
+  }
+
+  private async writeAll(
+    table: string,
+    schema: SeriesSchema,
+    records: readonly _Record[],
+    indices: readonly number[],
+    version: number,
+  ): Promise<Refusal[]> {
+    if (records.length === 0) return [];
+    const batches = writeBatches(records, indices, { measureName: schema.measureName, version });
+    const refusals: Refusal[] = [];
+    await forEachConcurrently(batches, this.concurrency, async (batch) => {
+      refusals.push(...(await this.writeBatch(table, batch)));
+    });
+    return refusals.sort((a, b) => a.index - b.index);
+  }
+
+  private async writeBatch(table: string, batch: WriteBatch): Promise<Refusal[]> {
+    const where = `${this.options.database}.${table}`;
+    const input = {
+      DatabaseName: this.options.database,
+      TableName: table,
+      CommonAttributes: batch.commonAttributes,
+      Records: batch.records,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.client.send(new WriteRecordsCommand(input));
+        return [];
+      } catch (error) {
+        if (error instanceof RejectedRecordsException) return refusalsOf(error, batch, where);
+        const kind = classify(error);
+        if (kind === 'retry' && attempt < this.retry.maxAttempts) {
+          await this.sleep(backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random));
+          continue;
+        }
+        const detail = describe(error);
+        if (kind === 'retry') {
+          throw new PfmError(
+            'SINK_UNAVAILABLE',
+            `Timestream ${where}: still failing after ${attempt} attempts: ${detail}`,
+            {
+              retryable: true,
+              cause: error,
+            },
+          );
+        }
+        if (kind === 'unreachable') {
+          throw new PfmError('SINK_UNAVAILABLE', `Timestream ${where} unreachable: ${detail}`, {
+            retryable: true,
+            cause: error,
+          });
+        }
+        throw new PfmError('SINK_REJECTED', `Timestream refused WriteRecords to ${where}: ${detail}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+}
+
+function quarantineRecord(row: QuarantineRow): _Record {
+  const measureName = QUARANTINE_SERIES.measureName;
+  const withoutRaw = timestreamRecord(
+    quarantinePoint(row, { reasonMaxBytes: QUARANTINE_REASON_MAX_BYTES, rawBase64MaxChars: 0 }),
+    QUARANTINE_SERIES,
+  );
+  const room = TIMESTREAM_LIMITS.recordBytes - recordBytes(withoutRaw, measureName) - 'raw_base64'.length;
+  const rawBase64MaxChars = Math.min(room, TIMESTREAM_LIMITS.measureValueChars);
+  return timestreamRecord(
+    quarantinePoint(row, { reasonMaxBytes: QUARANTINE_REASON_MAX_BYTES, rawBase64MaxChars }),
+    QUARANTINE_SERIES,
+  );
+}
+
+function refusalsOf(error: RejectedRecordsException, batch: WriteBatch, where: string): Refusal[] {
+  return (error.RejectedRecords ?? []).map((r) => {
+    const index = r.RecordIndex === undefined ? undefined : batch.indices[r.RecordIndex];
+    if (index === undefined) {
+      throw new PfmError(
+        'SINK_REJECTED',
+        `Timestream ${where} rejected a record it did not identify: ${r.Reason}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const existing = r.ExistingVersion === undefined ? '' : ` (ExistingVersion ${r.ExistingVersion})`;
+    return { index, reason: `${r.Reason ?? 'rejected'}${existing}` };
+  });
+}
+
+type ErrorKind = 'retry' | 'unreachable' | 'fatal';
+
+/** Throttling and server faults are retried here; a lost connection is left to the batch retry; the rest is final. */
+function classify(error: unknown): ErrorKind {
+  if (typeof error !== 'object' || error === null) return 'fatal';
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  if (e.name === 'ThrottlingException' || e.name === 'InternalServerException') return 'retry';
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return status >= 500 || e.$fault === 'server' ? 'retry' : 'fatal';
+  if (typeof e.code === 'string' && SOCKET_ERROR_CODES.has(e.code)) return 'unreachable';
+  if (typeof e.name === 'string' && SOCKET_ERROR_NAMES.has(e.name)) return 'unreachable';
+  return 'fatal';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

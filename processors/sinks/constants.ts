@@ -1,0 +1,128 @@
+/**
+ * The names the time-series sinks write, in one place: the sinks build their records from these, the Grafana
+ * dashboards may only query these (test/sinks/dashboards.test.ts), and the drift monitor writes `DRIFT_SERIES`.
+ * Column names match the embedded DuckDB `predictions` and `quarantine` tables.
+ */
+
+/** Timestream measure value types used here (a subset of the service's). */
+export const MEASURE_TYPES = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN'] as const;
+export type MeasureType = (typeof MEASURE_TYPES)[number];
+
+/** The shape of one series: table (Timestream) or measurement (InfluxDB), its dimensions/tags and measures/fields. */
+export interface SeriesSchema {
+  /** Default Timestream table; the predictions and quarantine tables can be renamed by configuration. */
+  readonly timestreamTable: string;
+  /** `measure_name` of the Timestream multi-measure records. */
+  readonly measureName: string;
+  readonly influxMeasurement: string;
+  readonly dimensions: readonly string[];
+  readonly measures: Readonly<Record<string, MeasureType>>;
+}
+
+/**
+ * One multi-measure record per scored reading. `model_version` is a measure, not a dimension: a record's identity
+ * is (dimensions, measure_name, time), and only with the model version outside it can a re-score by a newer model
+ * overwrite the older prediction (see TimestreamSink's `Version`).
+ */
+export const PREDICTION_SERIES = {
+  timestreamTable: 'predictions',
+  measureName: 'prediction',
+  influxMeasurement: 'prediction',
+  dimensions: ['device_id', 'quality_type', 'model_name', 'firmware'],
+  measures: {
+    p_twf: 'DOUBLE',
+    p_hdf: 'DOUBLE',
+    p_pwf: 'DOUBLE',
+    p_osf: 'DOUBLE',
+    p_rnf: 'DOUBLE',
+    p_any: 'DOUBLE',
+    failure: 'BOOLEAN',
+    /** `|`-joined modes; left out of the record when no mode is predicted (Timestream refuses empty values). */
+    predicted_modes: 'VARCHAR',
+    air_temperature_k: 'DOUBLE',
+    process_temperature_k: 'DOUBLE',
+    rotational_speed_rpm: 'DOUBLE',
+    torque_nm: 'DOUBLE',
+    tool_wear_min: 'DOUBLE',
+    model_version: 'VARCHAR',
+    reading_sequence: 'BIGINT',
+    event_id: 'VARCHAR',
+  },
+} as const satisfies SeriesSchema;
+
+/**
+ * Quarantined records, in their own table/measurement of the same database. `time` is when the processor turned
+ * the record away; `raw_base64` holds the raw bytes (for a record a sink refused: the JSON of the prediction row),
+ * cut to fit the store's record size, with `raw_bytes`, `raw_sha256` and `raw_truncated` saying so honestly.
+ */
+export const QUARANTINE_SERIES = {
+  timestreamTable: 'quarantine',
+  measureName: 'quarantine',
+  influxMeasurement: 'quarantine',
+  /**
+   * `event_id` is a dimension so that two records turned away in the same batch (same time, stage and code) stay
+   * two records. `device_id` is left out when the record could not be decoded far enough to know it.
+   */
+  dimensions: ['event_id', 'stage', 'code', 'device_id'],
+  measures: {
+    sequence_number: 'VARCHAR',
+    partition_key: 'VARCHAR',
+    reason: 'VARCHAR',
+    raw_base64: 'VARCHAR',
+    raw_bytes: 'BIGINT',
+    raw_sha256: 'VARCHAR',
+    raw_truncated: 'BOOLEAN',
+  },
+} as const satisfies SeriesSchema;
+
+/** Drift scores per feature, written by the drift monitor; the dashboards read them. `state` is ok|warn|drift. */
+export const DRIFT_SERIES = {
+  timestreamTable: 'drift_scores',
+  measureName: 'drift',
+  influxMeasurement: 'drift_scores',
+  dimensions: ['feature', 'model_name', 'model_version'],
+  measures: {
+    psi: 'DOUBLE',
+    mean_shift: 'DOUBLE',
+    state: 'VARCHAR',
+  },
+} as const satisfies SeriesSchema;
+
+/** Every series the sinks and the drift monitor write. */
+export const ALL_SERIES = [PREDICTION_SERIES, QUARANTINE_SERIES, DRIFT_SERIES] as const;
+
+export type PredictionMeasure = keyof typeof PREDICTION_SERIES.measures;
+export type PredictionDimension = (typeof PREDICTION_SERIES.dimensions)[number];
+export type QuarantineMeasure = keyof typeof QUARANTINE_SERIES.measures;
+export type QuarantineDimension = (typeof QUARANTINE_SERIES.dimensions)[number];
+
+/** Quarantine codes of records a sink turned away (stage `sink`). */
+export const SINK_QUARANTINE_CODES = {
+  timestreamRejected: 'TIMESTREAM_REJECTED',
+  influxRejected: 'INFLUXDB_REJECTED',
+  /** Refused before sending: the row cannot be represented within the store's limits (non-finite, too large). */
+  invalidRecord: 'SINK_RECORD_INVALID',
+} as const;
+
+/** Documented Timestream for LiveAnalytics limits the sink respects (developer guide, "Quotas"). */
+export const TIMESTREAM_LIMITS = {
+  recordsPerWrite: 100,
+  recordBytes: 2048,
+  dimensionNameBytes: 60,
+  dimensionsPerTable: 128,
+  measureNameBytes: 256,
+  measureValueChars: 2048,
+  measuresPerMultiMeasureRecord: 256,
+} as const;
+
+/** Defaults of the remote sinks. */
+export const SINK_DEFAULTS = {
+  concurrency: 4,
+  maxAttempts: 6,
+  baseDelayMs: 50,
+  maxDelayMs: 5_000,
+  influxBatchLines: 5_000,
+  influxTimeoutMs: 10_000,
+  /** A server asking to wait longer than this gets a retryable failure instead: the batch is retried later. */
+  influxMaxRetryAfterMs: 10_000,
+} as const;

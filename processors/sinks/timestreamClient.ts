@@ -1,0 +1,36 @@
+import http from 'node:http';
+import https from 'node:https';
+import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** Options for {@link createTimestreamWriteClient}; without them the SDK resolves everything from the environment. */
+export interface TimestreamClientOptions {
+  /** Explicit endpoint (a stand-in); without it the SDK reads AWS_ENDPOINT_URL_TIMESTREAM_WRITE, then discovers one. */
+  endpoint?: string;
+  region?: string;
+  credentials?: TimestreamWriteClientConfig['credentials'];
+  /** Sockets kept per host; at least the sink's concurrency. */
+  maxSockets?: number;
+}
+
+/**
+ * A Timestream Write client for TimestreamSink: the SDK's own retries are off (`maxAttempts: 1`) because the sink
+ * retries per call with its own backoff and must see every throttle; keep-alive sockets, bounded timeouts so a
+ * stuck call fails the batch instead of the Lambda invocation.
+ */
+export function createTimestreamWriteClient(options: TimestreamClientOptions = {}): TimestreamWriteClient {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+  const config: TimestreamWriteClientConfig = {
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+      connectionTimeout: 3_000,
+      requestTimeout: 15_000,
+    }),
+  };
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.region !== undefined) config.region = options.region;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  return new TimestreamWriteClient(config);
+}

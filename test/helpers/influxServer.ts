@@ -1,0 +1,278 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+
+const LOOPBACK = '127.0.0.1';
+const START_TRIES = 3;
+const OUTPUT_TAIL_CHARS = 8_000;
+
+/** The path of Debian's `influxd` (package `influxdb`), or undefined when it is not installed. */
+export function findInfluxd(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'influxd');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+export interface InfluxServerOptions {
+  /** Turn on authentication and create this admin user (InfluxDB 1.x allows the first user without credentials). */
+  admin?: { username: string; password: string };
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+}
+
+/** One InfluxQL statement's result as the 1.x HTTP API returns it. */
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/**
+ * A real InfluxDB 1.x server (Debian's `influxd`) for tests: generated config, everything in a temp directory,
+ * HTTP and RPC bound to 127.0.0.1 on free ports, reporting and every other listener off.
+ */
+export class InfluxServer {
+  private hasExited = false;
+  private readonly exited: Promise<void>;
+  private readonly killOnExit = (): void => {
+    this.child.kill('SIGKILL');
+  };
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly dir: string,
+    private readonly options: InfluxServerOptions,
+    private readonly output: () => string,
+  ) {
+    this.exited = new Promise((done) => {
+      const finish = (): void => {
+        this.hasExited = true;
+        done();
+      };
+      child.once('exit', finish);
+      child.once('error', finish);
+    });
+    process.once('exit', this.killOnExit);
+  }
+
+  /** Starts influxd and resolves once /ping answers (and the admin user exists, when asked for). */
+  static async start(options: InfluxServerOptions = {}): Promise<InfluxServer> {
+    const influxd = findInfluxd();
+    if (influxd === undefined) throw new Error('influxd is not installed (apt-get install -y influxdb)');
+    let lastError: unknown;
+    // A free port can be taken by someone else before influxd binds it: try again with new ports.
+    for (let attempt = 1; attempt <= START_TRIES; attempt++) {
+      const server = InfluxServer.spawn(influxd, await freePort(), await freePort(), options);
+      try {
+        await server.waitReady(options.readyTimeoutMs ?? 30_000);
+        if (options.admin) {
+          await server.query(
+            `CREATE USER "${options.admin.username}" WITH PASSWORD '${options.admin.password}' WITH ALL PRIVILEGES`,
+          );
+        }
+        return server;
+      } catch (error) {
+        lastError = error;
+        await server.stop();
+      }
+    }
+    throw lastError;
+  }
+
+  private static spawn(
+    influxd: string,
+    rpcPort: number,
+    httpPort: number,
+    options: InfluxServerOptions,
+  ): InfluxServer {
+    const dir = mkdtempSync(join(tmpdir(), 'pfm-influxd-'));
+    const configPath = join(dir, 'influxdb.conf');
+    writeFileSync(configPath, influxConfig(dir, rpcPort, httpPort, options.admin !== undefined));
+    const child = spawn(influxd, ['run', '-config', configPath], {
+      env: { PATH: process.env.PATH, HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    const keep = (chunk: Buffer): void => {
+      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as net.Socket | null)?.unref();
+    return new InfluxServer(child, `http://${LOOPBACK}:${httpPort}`, dir, options, () => tail);
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.hasExited)
+        throw new Error(`influxd exited during start (code ${this.child.exitCode}): ${this.output()}`);
+      try {
+        const res = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1_000) });
+        if (res.status === 204) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline)
+        throw new Error(`influxd did not answer /ping within ${timeoutMs} ms: ${this.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Runs InfluxQL through POST /query (epoch=ms timestamps) and returns the series of the first statement. */
+  async query(q: string, db?: string): Promise<InfluxSeries[]> {
+    const params = new URLSearchParams({ q, epoch: 'ms' });
+    if (db !== undefined) params.set('db', db);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (this.options.admin) {
+      const { username, password } = this.options.admin;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    const res = await fetch(`${this.url}/query`, { method: 'POST', headers, body: params.toString() });
+    const body = (await res.json()) as {
+      error?: string;
+      results?: { error?: string; series?: InfluxSeries[] }[];
+    };
+    const first = body.results?.[0];
+    const error = body.error ?? first?.error;
+    if (!res.ok || error !== undefined)
+      throw new Error(`InfluxQL failed (${res.status}): ${error ?? 'no result'} for ${q}`);
+    return first?.series ?? [];
+  }
+
+  /** SIGTERM, then SIGKILL after the stop timeout; removes the temp directory. */
+  async stop(): Promise<void> {
+    process.removeListener('exit', this.killOnExit);
+    if (!this.hasExited) {
+      this.child.ref();
+      this.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        this.exited.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs ?? 5_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        this.child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Access to the test file's influxd; valid inside tests, after beforeAll. */
+export interface InfluxServerFixture {
+  readonly server: InfluxServer;
+  /** A database no other test of the file uses, created on the server. */
+  freshDatabase(): Promise<string>;
+}
+
+/** Starts one influxd for the calling test file (beforeAll) and stops it afterwards (afterAll). */
+export function useInfluxServer(options: InfluxServerOptions = {}): InfluxServerFixture {
+  let server: InfluxServer | undefined;
+  let counter = 0;
+  beforeAll(async () => {
+    server = await InfluxServer.start(options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const fixture: InfluxServerFixture = {
+    get server() {
+      if (server === undefined) throw new Error('influxd is not started (use inside a test)');
+      return server;
+    },
+    async freshDatabase() {
+      counter++;
+      const name = `pfm_test_${counter}`;
+      await fixture.server.query(`CREATE DATABASE "${name}"`);
+      return name;
+    },
+  };
+  return fixture;
+}
+
+function influxConfig(dir: string, rpcPort: number, httpPort: number, authEnabled: boolean): string {
+  return `reporting-disabled = true
+bind-address = "${LOOPBACK}:${rpcPort}"
+
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+
+[retention]
+  enabled = false
+
+[shard-precreation]
+  enabled = false
+
+[monitor]
+  store-enabled = false
+
+[subscriber]
+  enabled = false
+
+[continuous_queries]
+  enabled = false
+
+[http]
+  enabled = true
+  bind-address = "${LOOPBACK}:${httpPort}"
+  auth-enabled = ${authEnabled}
+  log-enabled = false
+  pprof-enabled = false
+  max-row-limit = 0
+
+[logging]
+  level = "warn"
+  suppress-logo = true
+
+[[graphite]]
+  enabled = false
+
+[[collectd]]
+  enabled = false
+
+[[opentsdb]]
+  enabled = false
+
+[[udp]]
+  enabled = false
+`;
+}
+
+/** A TCP port that is free on the loopback address right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
