@@ -44,6 +44,7 @@ const inferenceEnvSchema = z
     INFLUXDB_DATABASE: text.optional(),
     INFLUXDB_RETENTION_POLICY: text.optional(),
     INFLUXDB_TOKEN: text.optional(),
+    INFLUXDB_TOKEN_SECRET_ARN: text.optional(),
     INFLUXDB_USERNAME: text.optional(),
     INFLUXDB_PASSWORD: text.optional(),
     INFLUXDB_BATCH_LINES: whole(1, 100_000).optional(),
@@ -68,14 +69,17 @@ const inferenceEnvSchema = z
     if (env.PFM_SINK === 'influxdb') {
       require('INFLUXDB_URL');
       require('INFLUXDB_DATABASE');
-      if (
-        env.INFLUXDB_TOKEN !== undefined &&
-        (env.INFLUXDB_USERNAME ?? env.INFLUXDB_PASSWORD) !== undefined
-      ) {
+      const ways = [
+        env.INFLUXDB_TOKEN !== undefined,
+        env.INFLUXDB_TOKEN_SECRET_ARN !== undefined,
+        (env.INFLUXDB_USERNAME ?? env.INFLUXDB_PASSWORD) !== undefined,
+      ].filter(Boolean).length;
+      if (ways > 1) {
         ctx.addIssue({
           code: 'custom',
-          path: ['INFLUXDB_TOKEN'],
-          message: 'set either INFLUXDB_TOKEN or INFLUXDB_USERNAME/INFLUXDB_PASSWORD, not both',
+          path: [env.INFLUXDB_TOKEN !== undefined ? 'INFLUXDB_TOKEN' : 'INFLUXDB_TOKEN_SECRET_ARN'],
+          message:
+            'set one of INFLUXDB_TOKEN, INFLUXDB_TOKEN_SECRET_ARN or INFLUXDB_USERNAME/INFLUXDB_PASSWORD, not several',
         });
       }
       if ((env.INFLUXDB_USERNAME === undefined) !== (env.INFLUXDB_PASSWORD === undefined)) {
@@ -138,7 +142,9 @@ function sinkSettings(e: InferenceEnv): SinkSettings {
     case 'influxdb': {
       let auth: InfluxAuth = { kind: 'none' };
       if (e.INFLUXDB_TOKEN !== undefined) auth = { kind: 'token', token: e.INFLUXDB_TOKEN };
-      else if (e.INFLUXDB_USERNAME !== undefined && e.INFLUXDB_PASSWORD !== undefined) {
+      else if (e.INFLUXDB_TOKEN_SECRET_ARN !== undefined) {
+        auth = { kind: 'tokenSecret', secretId: e.INFLUXDB_TOKEN_SECRET_ARN };
+      } else if (e.INFLUXDB_USERNAME !== undefined && e.INFLUXDB_PASSWORD !== undefined) {
         auth = { kind: 'password', username: e.INFLUXDB_USERNAME, password: e.INFLUXDB_PASSWORD };
       }
       return {

@@ -5,7 +5,7 @@ import { forEachConcurrently } from './concurrency.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
-import type { InfluxAuth, RetryHooks, RetrySettings } from './types.js';
+import type { ResolvedInfluxAuth, RetryHooks, RetrySettings } from './types.js';
 
 export interface InfluxDbSinkOptions extends RetryHooks {
   /** Base URL of the server, e.g. `https://id-abc.timestream-influxdb.eu-west-1.on.aws:8086`. */
@@ -13,7 +13,7 @@ export interface InfluxDbSinkOptions extends RetryHooks {
   database: string;
   /** Retention policy (`rp`); the database's default when undefined. */
   retentionPolicy?: string;
-  auth?: InfluxAuth;
+  auth?: ResolvedInfluxAuth;
   /** Lines per request; default 5,000 (InfluxDB's advice for batch size). */
   batchLines?: number;
   /** Requests in flight at once; default 4. */
@@ -238,7 +238,7 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
   }
 }
 
-function authHeader(auth: InfluxAuth): Record<string, string> {
+function authHeader(auth: ResolvedInfluxAuth): Record<string, string> {
   switch (auth.kind) {
     case 'none':
       return {};

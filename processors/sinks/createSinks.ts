@@ -3,14 +3,17 @@ import { PfmError } from '../errors.js';
 import { InfluxDbSink } from './InfluxDbSink.js';
 import { TimestreamSink } from './TimestreamSink.js';
 import { createTimestreamWriteClient } from './timestreamClient.js';
-import type { SinkSettings, Sinks } from './types.js';
+import type { InfluxAuth, ResolvedInfluxAuth, SinkSettings, Sinks } from './types.js';
 
 /**
  * Opens the configured prediction and quarantine sinks: the embedded DuckDB store, Timestream (predictions and
  * quarantine tables of one database) or InfluxDB (measurements `prediction` and `quarantine` of one database).
  * For Timestream the region is resolved now, so a missing AWS_REGION stops start-up rather than the first batch.
  */
-export async function createSinks(config: { sink: SinkSettings }): Promise<Sinks> {
+export async function createSinks(
+  config: { sink: SinkSettings },
+  deps: { readSecret?: (secretId: string) => Promise<string | undefined> } = {},
+): Promise<Sinks> {
   const settings = config.sink;
   switch (settings.kind) {
     case 'duckdb': {
@@ -42,11 +45,12 @@ export async function createSinks(config: { sink: SinkSettings }): Promise<Sinks
       return { sink, quarantine: sink, close: async () => client.destroy() };
     }
     case 'influxdb': {
+      const auth = await resolveInfluxAuth(settings.auth, deps.readSecret ?? readSecretWithPowertools);
       const sink = new InfluxDbSink({
         url: settings.url,
         database: settings.database,
         retentionPolicy: settings.retentionPolicy,
-        auth: settings.auth,
+        auth,
         batchLines: settings.batchLines,
         concurrency: settings.concurrency,
         timeoutMs: settings.timeoutMs,
@@ -55,4 +59,42 @@ export async function createSinks(config: { sink: SinkSettings }): Promise<Sinks
       return { sink, quarantine: sink, close: async () => undefined };
     }
   }
+}
+
+/** A token kept in Secrets Manager is fetched once, at start-up; a missing or empty secret stops start-up. */
+async function resolveInfluxAuth(
+  auth: InfluxAuth,
+  readSecret: (secretId: string) => Promise<string | undefined>,
+): Promise<ResolvedInfluxAuth> {
+  if (auth.kind !== 'tokenSecret') return auth;
+  let token: string | undefined;
+  try {
+    token = await readSecret(auth.secretId);
+  } catch (error) {
+    throw new PfmError(
+      'CONFIG_INVALID',
+      `INFLUXDB_TOKEN_SECRET_ARN: cannot read ${auth.secretId}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!token?.trim()) {
+    throw new PfmError(
+      'CONFIG_INVALID',
+      `INFLUXDB_TOKEN_SECRET_ARN: secret ${auth.secretId} is empty; store the InfluxDB API token in it`,
+    );
+  }
+  return { kind: 'token', token: token.trim() };
+}
+
+async function readSecretWithPowertools(secretId: string): Promise<string | undefined> {
+  // Powertools Parameters caches the value and uses the function role; imported on demand, Lambda only.
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+  const value = await getSecret(secretId);
+  return typeof value === 'string'
+    ? value
+    : value === undefined
+      ? undefined
+      : Buffer.from(value).toString('utf8');
 }

@@ -21,7 +21,12 @@ export interface RetryHooks {
 export type InfluxAuth =
   | { kind: 'none' }
   | { kind: 'token'; token: string }
+  /** The token is read from Secrets Manager at start-up (how the CDK stack passes it). */
+  | { kind: 'tokenSecret'; secretId: string }
   | { kind: 'password'; username: string; password: string };
+
+/** Credentials as the InfluxDB sink sends them, once a secret reference has been read. */
+export type ResolvedInfluxAuth = Exclude<InfluxAuth, { kind: 'tokenSecret' }>;
 
 /** The validated sink settings, one variant per kind. */
 export type SinkSettings =

@@ -122,7 +122,7 @@ describe('readInferenceConfig: sink settings', () => {
     [
       'a token and a user',
       { ...INFLUX, INFLUXDB_TOKEN: 't', INFLUXDB_USERNAME: 'u', INFLUXDB_PASSWORD: 'p' },
-      /INFLUXDB_TOKEN: set either/,
+      /INFLUXDB_TOKEN: set one of INFLUXDB_TOKEN, INFLUXDB_TOKEN_SECRET_ARN or INFLUXDB_USERNAME/,
     ],
     [
       'a user without a password',
