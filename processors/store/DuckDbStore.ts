@@ -14,7 +14,27 @@ import {
   type QuarantineRow,
   type QuarantineSink,
 } from '../inference/types.js';
-import type { FleetQueries, MachineRisk, StoreCounts } from './types.js';
+import {
+  DUCKDB_DRIFT_TABLE_EXISTS_SQL,
+  duckDbDriftLatestSql,
+  duckDbDriftStatesSql,
+  toDriftStatus,
+} from './queries/driftSql.js';
+import { assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
+import { duckDbDialect } from './queries/sqlDialect.js';
+import type {
+  DataSpan,
+  DriftStatus,
+  FleetPeriodSummary,
+  FleetQueries,
+  MachineHistory,
+  MachinePeriodRisk,
+  MachineRisk,
+  PeriodQueries,
+  StoreCounts,
+  TimeRange,
+} from './types.js';
 
 const PREDICTION_COLUMNS = `
   time TIMESTAMP_MS NOT NULL,
@@ -68,7 +88,9 @@ export const STORE_FILE = 'pfm.duckdb';
  * The embedded store: one DuckDB file holding the predictions table (shaped like the Timestream table: time,
  * dimensions, measures) and the quarantine. Writes are idempotent: a redelivered batch adds no rows.
  */
-export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries, DriftScoreSink {
+export class DuckDbStore
+  implements PredictionSink, QuarantineSink, FleetQueries, DriftScoreSink, PeriodQueries
+{
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -295,6 +317,50 @@ export class DuckDbStore implements PredictionSink, QuarantineSink, FleetQueries
       predictedByMode,
       devices: Number(p?.devices ?? 0),
     };
+  }
+
+  // The maintenance agent's period queries (PeriodQueries): shared SQL templates, parameters bound.
+  private readonly period = new SqlPeriodQueries({
+    dialect: duckDbDialect,
+    run: (sql, params) => this.query(sql, params),
+  });
+
+  /** How much the store holds overall. */
+  dataSpan(): Promise<DataSpan> {
+    return this.period.dataSpan();
+  }
+
+  /** The fleet over a time range. */
+  fleetSummary(range: TimeRange): Promise<FleetPeriodSummary> {
+    return this.period.fleetSummary(range);
+  }
+
+  /** Machines ranked by recent risk within a time range. */
+  riskRanking(options: Parameters<PeriodQueries['riskRanking']>[0]): Promise<MachinePeriodRisk[]> {
+    return this.period.riskRanking(options);
+  }
+
+  /** One machine within a time range. */
+  machineHistory(options: Parameters<PeriodQueries['machineHistory']>[0]): Promise<MachineHistory> {
+    return this.period.machineHistory(options);
+  }
+
+  /** Drift state per scope after its latest window in the range; unavailable without a drift table. */
+  async driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus> {
+    const range = assertRange(options.range);
+    const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
+    const [exists] = await this.query(DUCKDB_DRIFT_TABLE_EXISTS_SQL);
+    if (Number(exists?.n ?? 0) === 0) {
+      return { available: false, scopes: [], windowsByState: { OK: 0, WARN: 0, DRIFT: 0 } };
+    }
+    const latest = duckDbDialect();
+    const latestSql = duckDbDriftLatestSql(latest, range, features);
+    const states = duckDbDialect();
+    const statesSql = duckDbDriftStatesSql(states, range);
+    return toDriftStatus(
+      await this.query(latestSql, latest.params),
+      await this.query(statesSql, states.params),
+    );
   }
 
   /** Flushes the write-ahead log into the file and closes the store. */

@@ -1,0 +1,80 @@
+import { QUALITY_TYPES } from '../../schemas/reading.js';
+import type { ScopeKey } from './types.js';
+
+/** Version of the event detail schema (schemas/drift-event.schema.json). */
+export const DRIFT_EVENT_SCHEMA_VERSION = '1.0';
+
+/** EventBridge `source` of every drift event. */
+export const DRIFT_EVENT_SOURCE = 'pfm.drift';
+
+/** Every scope the monitor keeps: the fleet, then one per quality type. */
+export const SCOPES: readonly ScopeKey[] = ['fleet', ...QUALITY_TYPES.map((q) => `quality:${q}` as const)];
+
+/**
+ * Features that are constant by construction inside a quality-type scope (the type is the scope), so
+ * testing them there would only measure the scope's definition.
+ */
+export const QUALITY_SCOPE_EXCLUDED_FEATURES: readonly string[] = ['quality_type_ordinal'];
+
+/** Distinct devices a window remembers per scope (see ScopeAccumulator.devices). */
+export const DEVICE_SAMPLE_CAP = 32;
+
+/** Lambda keeps at most 1 MB of tumbling-window state per shard. */
+export const STATE_LIMIT_BYTES = 1024 * 1024;
+
+/** The decision policy: false-alarm budget, hysteresis, cooldown, CUSUM and scope minimums. */
+export interface DriftPolicy {
+  /**
+   * Family-wise false-alarm budget per window, shared by all scopes, features and tests: half goes to the
+   * per-window tests (Bonferroni), half to the CUSUMs (their in-control run length is set from it).
+   */
+  alpha: number;
+  /** DRIFT when at least M of the last N windows breached. */
+  m: number;
+  n: number;
+  /** Back to OK after K consecutive clean windows. */
+  k: number;
+  /** At most one FeatureDriftDetected per scope within this many windows. */
+  cooldownWindows: number;
+  /** ModelRetrainingRecommended once a fleet-wide episode lasts this many windows (or is high severity). */
+  retrainAfterWindows: number;
+  /** CUSUM reference value, in null standard deviations (detects shifts of about 2k per window fastest). */
+  cusumK: number;
+  /**
+   * The reference is a sample too (4,800 training rows): its mean and variance are off by about 1/sqrt(n_ref)
+   * of their own, for ever. A CUSUM against it would slowly add that fixed error up and alarm on a stream
+   * that matches the population exactly, so the CUSUM ignores persistent offsets within this many standard
+   * errors of the reference (added to k).
+   */
+  referenceToleranceZ: number;
+  /** A scope is scored only when its part of the window holds at least this many readings. */
+  minScopeRecords: number;
+  /**
+   * ... and readings from at least this many devices (at most DEVICE_SAMPLE_CAP): a handful of machines is
+   * not a population, its window statistics say more about which machines it has than about drift.
+   */
+  minScopeDevices: number;
+  /** Features listed per event. */
+  topFeatures: number;
+}
+
+/** Defaults: 1 false alarm per 1,000 windows at most, DRIFT on 2 of 3 breaching windows, OK after 3 clean. */
+export const DEFAULT_POLICY: DriftPolicy = {
+  alpha: 0.001,
+  m: 2,
+  n: 3,
+  k: 3,
+  cooldownWindows: 10,
+  retrainAfterWindows: 3,
+  cusumK: 0.5,
+  referenceToleranceZ: 3,
+  minScopeRecords: 50,
+  minScopeDevices: 10,
+  topFeatures: 5,
+};
+
+/** Conventional PSI bands (0.1 moderate, 0.25 major) and matching mean/variance effects, for severity. */
+export const SEVERITY_BANDS = {
+  medium: { psi: 0.1, meanShift: 0.5, varianceRatio: 1.5 },
+  high: { psi: 0.25, meanShift: 1, varianceRatio: 2 },
+} as const;

@@ -1,0 +1,313 @@
+import type { QualityType } from '../../schemas/reading.js';
+
+/** Decision states of a scope: OK, WARN (a breach in the recent windows), DRIFT (confirmed). */
+export const DRIFT_STATES = ['OK', 'WARN', 'DRIFT'] as const;
+export type DriftState = (typeof DRIFT_STATES)[number];
+
+/** EventBridge detail types the monitor emits. */
+export const DRIFT_DETAIL_TYPES = [
+  'FeatureDriftDetected',
+  'ModelRetrainingRecommended',
+  'DriftResolved',
+] as const;
+export type DriftDetailType = (typeof DRIFT_DETAIL_TYPES)[number];
+
+/** The per-window tests and the sequential detector; a breach names the ones that fired. */
+export const DRIFT_TESTS = ['mean', 'variance', 'psi', 'cusum'] as const;
+export type DriftTest = (typeof DRIFT_TESTS)[number];
+
+/** Why a decision changed. */
+export const DECISION_RULES = [
+  'm-of-n',
+  'cusum',
+  'k-clean',
+  'cooldown-elapsed',
+  'persistence',
+  'severity',
+] as const;
+export type DecisionRule = (typeof DECISION_RULES)[number];
+
+/** How far a drifting window is from the reference (see SEVERITY_BANDS). */
+export const SEVERITIES = ['low', 'medium', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The slices of the stream that are monitored: the whole fleet and each product quality type. */
+export type ScopeKey = 'fleet' | `quality:${QualityType}`;
+
+/** Reference statistics of one model input feature (from the training split, unscaled). */
+export interface FeatureReference {
+  name: string;
+  /** The scaler's mean and std: the standardized shift is measured in the units the model sees. */
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** Training rows the statistics come from. */
+  n: number;
+  /** 9 decile edges; bin i holds edges[i-1] < x <= edges[i]. */
+  binEdges: readonly number[];
+  /** Reference share of each of the 10 bins. */
+  proportions: readonly number[];
+  /**
+   * Bins grouped so that each group has a non-zero reference share (a discrete feature has tied edges and
+   * empty bins): binGroup[bin] is the group index; PSI and its degrees of freedom are taken over groups.
+   */
+  binGroup: readonly number[];
+  groupProportions: readonly number[];
+}
+
+/** The frozen reference the monitor compares live windows with, tied to one model by content hash. */
+export interface DriftReference {
+  modelName: string;
+  /** sha256 of model.onnx, as recorded by training in reference.json. */
+  modelSha256: string;
+  /** Short model version (the first 12 hex digits of modelSha256). */
+  modelVersion: string;
+  /** sha256 of the reference.json bytes. */
+  referenceSha256: string;
+  features: readonly FeatureReference[];
+}
+
+/** Sufficient statistics of one feature over a window; adding and merging are sums, so merges are exact. */
+export interface FeatureAccumulator {
+  /** Finite values seen. */
+  n: number;
+  /** Σ (x - c) and Σ (x - c)² with c the reference mean: stable when the data sit near the reference. */
+  s1: number;
+  s2: number;
+  /** Non-finite values (NaN, ±Infinity), excluded from every other statistic. */
+  missing: number;
+  /** Finite values below the reference minimum / above the reference maximum. */
+  below: number;
+  above: number;
+  /** Counts per reference bin (10). */
+  bins: number[];
+}
+
+/** One scope's part of a window. */
+export interface ScopeAccumulator {
+  records: number;
+  /**
+   * The smallest distinct device ids seen, sorted, at most DEVICE_SAMPLE_CAP of them: enough to tell whether
+   * a scope holds enough machines to be a population, canonical (independent of arrival order) so merges
+   * stay exact, and bounded so Lambda's state stays small.
+   */
+  devices: string[];
+  features: FeatureAccumulator[];
+}
+
+/** Everything a window needs to be scored; a monoid under mergeWindows. */
+export interface WindowState {
+  /** Earliest and latest reading timestamp (epoch ms), null while empty. */
+  firstReadingAt: number | null;
+  lastReadingAt: number | null;
+  /** Decoded readings folded in. */
+  records: number;
+  /** Records that could not be decoded (skipped; the inference processor quarantines them). */
+  undecodable: number;
+  scopes: Partial<Record<ScopeKey, ScopeAccumulator>>;
+}
+
+/** A closed window ready to be evaluated. */
+export interface ClosedWindow {
+  /** Monotonic window number (count windows) or window start in epoch ms (time windows); orders windows. */
+  seq: number;
+  /** Window bounds (epoch ms): the tumbling window in Lambda, first/last reading time for count windows. */
+  start: number;
+  end: number;
+  state: WindowState;
+  /** The window closed before its time or count was reached (Lambda's isWindowTerminatedEarly, a flush). */
+  terminatedEarly: boolean;
+}
+
+/** Null-distribution scale of one feature's scores in one scope, measured by replaying stationary windows. */
+export interface FeatureCalibration {
+  /** Var(standardized mean shift) relative to iid sampling (a design effect; 1 = iid). */
+  mean: number;
+  /** Var(ln variance ratio) relative to normal-theory iid sampling. */
+  variance: number;
+  /** n_eff · PSI is taken as psiScale · chi-square(psiDof) (Satterthwaite: matches mean and variance). */
+  psiScale: number;
+  psiDof: number;
+  /** Long-run variance factors of the window z-scores, (1 + rho) / (1 - rho), for the CUSUM. */
+  meanLongRun: number;
+  varianceLongRun: number;
+}
+
+/** Per scope and feature null scales; scopes or features without an entry use iid theory. */
+export interface DriftCalibration {
+  version: 1;
+  /** Window size the calibration was measured at; it is only valid for windows of about this size. */
+  windowRecords: number;
+  windows: number;
+  /** Free text: where the stationary windows came from. */
+  source: string;
+  referenceSha256: string;
+  scopes: Partial<Record<ScopeKey, Record<string, FeatureCalibration>>>;
+}
+
+/** Scores of one feature in one scope and window (the CUSUM part is added by the decision step). */
+export interface FeatureScore {
+  feature: string;
+  n: number;
+  mean: number;
+  /** (window mean - reference mean) / reference std. */
+  meanShift: number;
+  zMean: number;
+  pMean: number;
+  /** Window variance / reference variance. */
+  varianceRatio: number;
+  zVariance: number;
+  pVariance: number;
+  psi: number;
+  pPsi: number;
+  missingFraction: number;
+  outOfRangeFraction: number;
+  /**
+   * CUSUM inputs of this window, in long-run null standard deviations: the mean shift and the log variance
+   * ratio, each with its own reference value k (the policy's k plus the reference's own uncertainty).
+   */
+  sequential: { mean: number; variance: number; kMean: number; kVariance: number };
+  /** Largest one-sided CUSUM statistic of the feature as a fraction of its alarm threshold (1 = alarm). */
+  cusum: number;
+  /** The tests that breached in this window. */
+  breached: DriftTest[];
+  /** Smallest p-value of the per-window tests (before the multiple-testing correction). */
+  minP: number;
+}
+
+/** One row of the drift_scores table: a feature's scores in a scope and window. */
+export interface DriftScoreRow {
+  /** Window end (epoch ms). */
+  time: number;
+  scope: ScopeKey;
+  feature: string;
+  windowStart: number;
+  windowEnd: number;
+  n: number;
+  meanShift: number;
+  varianceRatio: number;
+  psi: number;
+  cusum: number;
+  /** The scope's decision state after this window. */
+  state: DriftState;
+  breached: boolean;
+  modelVersion: string;
+}
+
+/** A feature as it appears in an event. */
+export interface EventFeature {
+  feature: string;
+  meanShift: number;
+  varianceRatio: number;
+  psi: number;
+  cusum: number;
+  /** Smallest per-window p-value (before correction). */
+  pValue: number;
+  breached: DriftTest[];
+}
+
+/** The `detail` of a drift event (schemas/drift-event.schema.json). */
+export interface DriftEventDetail {
+  schemaVersion: '1.0';
+  eventId: string;
+  model: { name: string; version: string; sha256: string };
+  reference: { sha256: string };
+  scope: { kind: 'fleet' | 'qualityType'; id: string };
+  window: { seq: number; start: string; end: string; records: number; terminatedEarly: boolean };
+  decision: {
+    state: DriftState;
+    previousState: DriftState;
+    severity: Severity;
+    rule: DecisionRule;
+    /** Breaching windows among the last `windowsConsidered`. */
+    breachingWindows: number;
+    windowsConsidered: number;
+    /** Windows the scope has been in DRIFT (this one included) when the event was made. */
+    driftWindows: number;
+  };
+  topFeatures: EventFeature[];
+}
+
+/** A drift event as published: EventBridge's envelope fields plus the detail. */
+export interface DriftEvent {
+  source: string;
+  detailType: DriftDetailType;
+  /** Event time: the end of the window that caused it (ISO-8601). */
+  time: string;
+  detail: DriftEventDetail;
+}
+
+/** Port: where drift events go (EventBridge in AWS, a JSON-lines file locally). */
+export interface EventPublisher {
+  /** Publishes the events; throws a retryable PfmError when some could not be delivered. */
+  publish(events: readonly DriftEvent[]): Promise<void>;
+}
+
+/** Port: where per-window drift scores go, for dashboards (the prediction store). */
+export interface DriftScoreSink {
+  /** Writes the rows idempotently (keyed by scope, feature and window). */
+  writeDriftScores(rows: readonly DriftScoreRow[]): Promise<void>;
+}
+
+/**
+ * Port: what the Lambda drift monitor keeps between invocations. Tumbling-window state ends with its window,
+ * so the decision memory (hysteresis, CUSUMs, cooldowns) and the shards' partial windows live here.
+ */
+export interface DriftStateStore {
+  /** Runs `work` while no other invocation holds the lock. */
+  withLock<T>(work: () => Promise<T>): Promise<T>;
+  readMonitorState(): Promise<MonitorState | undefined>;
+  writeMonitorState(state: MonitorState): Promise<void>;
+  /** Stores (or replaces, on a retry) one shard's final partial of a window. */
+  putPartial(windowKey: string, shardId: string, encoded: string): Promise<void>;
+  /** Every partial stored for a window. */
+  partials(windowKey: string): Promise<string[]>;
+  deletePartials(windowKey: string): Promise<void>;
+}
+
+/** The decision memory of one scope, carried from window to window. */
+export interface ScopeDecision {
+  state: DriftState;
+  /** Breach flags of the last N evaluated windows, oldest first. */
+  recent: boolean[];
+  /** Consecutive clean windows while in DRIFT. */
+  cleanStreak: number;
+  /** Windows spent in the current state, this one included. */
+  windowsInState: number;
+  /** Per feature (reference order): one-sided CUSUMs [mean up, mean down, variance up, variance down]. */
+  cusum: number[][];
+  /** The current DRIFT episode, if any. */
+  episode: {
+    startSeq: number;
+    /** Evaluation count at which the episode started. */
+    startedAt: number;
+    /** A FeatureDriftDetected was published for it (false while the cooldown held it back). */
+    announced: boolean;
+    retrainingRecommended: boolean;
+    severity: Severity;
+  } | null;
+  /** Evaluation count (window index within this scope) of the last FeatureDriftDetected. */
+  lastAnnouncedAt: number | null;
+  evaluated: number;
+  /** Drift onsets whose announcement the cooldown held back. */
+  suppressed: number;
+}
+
+/** The decision memory of the monitor: every scope, and the last window evaluated (for idempotency). */
+export interface MonitorState {
+  version: 1;
+  lastSeq: number | null;
+  scopes: Partial<Record<ScopeKey, ScopeDecision>>;
+}
+
+/** What evaluating one window produced. */
+export interface Evaluation {
+  /** False when the window had already been evaluated (a redelivery): nothing else is set then. */
+  applied: boolean;
+  window: ClosedWindow;
+  scores: Partial<Record<ScopeKey, FeatureScore[]>>;
+  rows: DriftScoreRow[];
+  events: DriftEvent[];
+  state: MonitorState;
+}

@@ -1,0 +1,115 @@
+import { DRIFT_STATES, type DriftState } from '../../drift/types.js';
+import type { DriftScopeStatus, DriftStatus, TimeRange } from '../types.js';
+import type { Row } from './rows.js';
+import type { SqlDialect } from './sqlDialect.js';
+
+/**
+ * Drift queries: the DuckDB `drift_scores` table keeps every scope, window and statistic; the Timestream drift
+ * table (processors/sinks/constants.ts DRIFT_SERIES) keeps PSI, mean shift and state per feature, fleet-wide.
+ * Both queries answer with the same column names, so one mapping serves both.
+ */
+
+/** DuckDB: whether the store has a drift table at all (stores made before the drift monitor have none). */
+export const DUCKDB_DRIFT_TABLE_EXISTS_SQL =
+  "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'drift_scores'";
+
+/** DuckDB: each scope's latest window in the range, its top `features` features by PSI. */
+export function duckDbDriftLatestSql(d: SqlDialect, range: TimeRange, features: number): string {
+  return `WITH latest AS (
+  SELECT scope, max(time) AS time FROM drift_scores
+  WHERE time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)} GROUP BY scope
+), ranked AS (
+  SELECT s.scope, s.state, epoch_ms(s.window_end) AS window_end, s.model_version, s.feature, s.psi, s.mean_shift,
+    s.variance_ratio, s.cusum, s.breached,
+    row_number() OVER (PARTITION BY s.scope ORDER BY s.psi DESC, s.feature) AS rank
+  FROM drift_scores s JOIN latest l ON s.scope = l.scope AND s.time = l.time
+)
+SELECT * FROM ranked WHERE rank <= ${d.int('features', features)} ORDER BY scope, rank`;
+}
+
+/** DuckDB: evaluated windows in the range by the state they left their scope in. */
+export function duckDbDriftStatesSql(d: SqlDialect, range: TimeRange): string {
+  return `SELECT state, count(*) AS n FROM (
+  SELECT DISTINCT scope, window_start, window_end, state FROM drift_scores
+  WHERE time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}
+) GROUP BY state`;
+}
+
+/** Timestream: the latest drift window in the range, its top `features` features by PSI (scope: the fleet). */
+export function timestreamDriftLatestSql(
+  d: SqlDialect,
+  table: string,
+  measureFilter: string,
+  range: TimeRange,
+  features: number,
+): string {
+  const where = `${measureFilter} AND time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}`;
+  return `SELECT 'fleet' AS scope, upper(state) AS state, to_milliseconds(time) AS window_end, model_version, feature,
+  psi, mean_shift
+FROM ${table}
+WHERE ${where} AND time = (SELECT max(time) FROM ${table} WHERE ${where})
+ORDER BY psi DESC, feature LIMIT ${d.int('features', features)}`;
+}
+
+/** Timestream: drift windows in the range by state. */
+export function timestreamDriftStatesSql(
+  d: SqlDialect,
+  table: string,
+  measureFilter: string,
+  range: TimeRange,
+): string {
+  return `SELECT upper(state) AS state, count(DISTINCT time) AS n FROM ${table}
+WHERE ${measureFilter} AND time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}
+GROUP BY upper(state)`;
+}
+
+const SCOPE_ORDER = ['fleet', 'quality:L', 'quality:M', 'quality:H'];
+
+function state(v: unknown): DriftState {
+  const s = String(v).toUpperCase();
+  return (DRIFT_STATES as readonly string[]).includes(s) ? (s as DriftState) : 'OK';
+}
+
+function optionalNumber(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Drift rows (latest windows) and state counts as a DriftStatus. */
+export function toDriftStatus(latest: readonly Row[], states: readonly Row[]): DriftStatus {
+  const scopes = new Map<string, DriftScopeStatus>();
+  for (const r of latest) {
+    const scope = String(r.scope);
+    let s = scopes.get(scope);
+    if (!s) {
+      s = {
+        scope,
+        state: state(r.state),
+        windowEnd: Number(r.window_end),
+        modelVersion: String(r.model_version),
+        features: [],
+      };
+      scopes.set(scope, s);
+    }
+    s.features.push({
+      feature: String(r.feature),
+      psi: Number(r.psi),
+      meanShift: Number(r.mean_shift),
+      varianceRatio: optionalNumber(r.variance_ratio),
+      cusum: optionalNumber(r.cusum),
+      breached: r.breached === undefined || r.breached === null ? null : r.breached === true || r.breached === 'true',
+    });
+  }
+  const windowsByState = Object.fromEntries(DRIFT_STATES.map((s) => [s, 0])) as Record<DriftState, number>;
+  for (const r of states) windowsByState[state(r.state)] += Number(r.n) || 0;
+  const rank = (scope: string) => {
+    const i = SCOPE_ORDER.indexOf(scope);
+    return i < 0 ? SCOPE_ORDER.length : i;
+  };
+  return {
+    available: true,
+    scopes: [...scopes.values()].sort((a, b) => rank(a.scope) - rank(b.scope) || a.scope.localeCompare(b.scope)),
+    windowsByState,
+  };
+}

@@ -1,0 +1,55 @@
+import { PfmError } from '../../errors.js';
+import { FAILURE_MODES, type FailureMode } from '../../inference/types.js';
+import type { TimeRange } from '../types.js';
+
+/**
+ * A device id as the fleet names them (M-0042, press-7.a): a letter or digit, then letters, digits, '.', '_'
+ * or '-', at most 64 characters. No quote, space or semicolon can pass, so an id is safe even where a store
+ * offers no bound parameters (Timestream).
+ */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Bounds of every query the agent's tools run: an answer never holds more rows than these. */
+export const QUERY_BOUNDS = {
+  maxLimit: 50,
+  maxWindow: 1000,
+  maxFeatures: 10,
+  /** The widest range a tool may ask for (a year). */
+  maxRangeMs: 366 * 24 * 3_600_000,
+  /** Epoch ms bounds of a range end: 2000-01-01 to 2100-01-01. */
+  minTime: Date.UTC(2000, 0, 1),
+  maxTime: Date.UTC(2100, 0, 1),
+} as const;
+
+function invalid(message: string): never {
+  throw new PfmError('INVALID_TOOL_INPUT', message);
+}
+
+/** Throws INVALID_TOOL_INPUT unless `n` is a whole number in [min, max]. */
+export function assertWhole(n: number, name: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(n) || n < min || n > max) invalid(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** Throws INVALID_TOOL_INPUT unless the id matches DEVICE_ID_PATTERN. */
+export function assertDeviceId(id: string): string {
+  if (typeof id !== 'string' || !DEVICE_ID_PATTERN.test(id))
+    invalid('device id must be letters, digits, ".", "_" or "-" (at most 64), e.g. M-0042');
+  return id;
+}
+
+/** Throws INVALID_TOOL_INPUT unless the range is ordered, whole milliseconds, within bounds and at most a year. */
+export function assertRange(range: TimeRange): TimeRange {
+  assertWhole(range.from, 'range start', QUERY_BOUNDS.minTime, QUERY_BOUNDS.maxTime);
+  assertWhole(range.to, 'range end', QUERY_BOUNDS.minTime, QUERY_BOUNDS.maxTime);
+  if (range.to <= range.from) invalid('range end must be after its start');
+  if (range.to - range.from > QUERY_BOUNDS.maxRangeMs) invalid('a range may span at most 366 days');
+  return range;
+}
+
+/** Throws INVALID_TOOL_INPUT unless `mode` is one of the five failure modes. */
+export function assertMode(mode: string): FailureMode {
+  if (!(FAILURE_MODES as readonly string[]).includes(mode))
+    invalid(`mode must be one of ${FAILURE_MODES.join(', ')}`);
+  return mode as FailureMode;
+}
