@@ -24,6 +24,7 @@ Options:
   --drift SPEC        inject a sensor drift, repeatable: feature:kind[:amount][:devices]@time
                       e.g. torqueNm:offset:5@+2s, airTemperatureK:stuck:M-0001@+0s
   --poison RATE       fraction of deliberately bad records (default 0.001)
+  --drift-window N    readings per drift-monitor window, 0 = no drift monitor (default 1000)
   --batch-size N      records per handler invocation (default 1000)
   --window-ms N       batching window in ms (default 100)
   --seed N            simulator seed (default 42)
@@ -42,6 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       shards: { type: 'string', default: '4' },
       drift: { type: 'string', multiple: true, default: [] },
       poison: { type: 'string', default: '0.001' },
+      'drift-window': { type: 'string', default: '1000' },
       'batch-size': { type: 'string', default: '1000' },
       'window-ms': { type: 'string', default: '100' },
       seed: { type: 'string', default: '42' },
@@ -94,6 +96,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       startTime,
       drift,
       poisonRate,
+      driftWindowRecords: nonNegativeInt(values['drift-window'], '--drift-window'),
       batchSize: positiveInt(values['batch-size'], '--batch-size'),
       batchingWindowMs: windowMs,
       ...(values.endpoint
@@ -123,7 +126,10 @@ function createProgressPrinter(total: number | undefined): (p: PipelineProgress)
       `${(p.elapsedMs / 1000).toFixed(1).padStart(5)}s${pct} | produced ${formatNumber(p.produced)} | scored ${formatNumber(p.scored)}` +
       ` | quarantined ${formatNumber(p.quarantined)} | dead-letter ${formatNumber(p.deadLettered)}` +
       ` | ${formatNumber(Math.round(p.recordsPerSecond))} rec/s | lag ${formatNumber(p.lagRecords)} rec, ${formatNumber(p.millisBehindLatest)} ms` +
-      ` | predicted failures ${formatNumber(p.predictedFailures)}`;
+      ` | predicted failures ${formatNumber(p.predictedFailures)}` +
+      (p.drift
+        ? ` | drift ${p.drift.fleet} (${p.drift.windows.evaluated} windows, ${p.drift.events.emitted} events)`
+        : '');
     if (tty) {
       process.stderr.write(`\r\x1b[2K${line}${p.done ? '\n' : ''}`);
     } else if (p.done || p.elapsedMs - lastLine >= 1000) {
@@ -165,6 +171,7 @@ export function renderSummary(s: PipelineSummary): string {
     `any failure: ${formatNumber(store.predictedFailures)} predicted, ${formatNumber(s.truthFailures)} in the simulated truth;` +
       ` precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${c.tp}, fp ${c.fp}, fn ${c.fn})`,
     `quarantine: ${quarantine || 'none'} (raw bytes kept in the store's quarantine table)`,
+    ...renderDrift(s),
     '',
     'Machines most at risk:',
     renderTopTable(s.topAtRisk, 20),
@@ -173,4 +180,55 @@ export function renderSummary(s: PipelineSummary): string {
     `pfm run: ${accounting}; ${formatNumber(Math.round(s.recordsPerSecond))} rec/s end to end over ${(s.durationMs / 1000).toFixed(1)} s` +
       ` on ${s.shards} shard(s), stream ${s.streamName}`,
   ].join('\n');
+}
+
+function renderDrift(s: PipelineSummary): string[] {
+  const d = s.drift;
+  if (!d) return ['drift monitor: off (--drift-window 0)'];
+  const lines = [
+    '',
+    `Drift monitor: fleet ${d.fleet} after ${d.windows.evaluated} window(s) of ${formatNumber(d.windows.windowRecords)} readings;` +
+      ` ${d.events.emitted} event(s)${
+        d.events.emitted
+          ? ` (${Object.entries(d.events.byType)
+              .filter(([, n]) => n > 0)
+              .map(([t, n]) => `${t} ${n}`)
+              .join(', ')})`
+          : ''
+      }`,
+  ];
+  const moved = d.features.filter((f) => f.breached.length > 0 || Math.abs(f.meanShift) >= 0.25).slice(0, 5);
+  if (moved.length > 0) {
+    lines.push(
+      renderTable(
+        ['feature (last window)', 'mean shift sd', 'variance ratio', 'PSI', 'CUSUM', 'breached'],
+        moved.map((f) => [
+          f.feature,
+          f.meanShift,
+          f.varianceRatio,
+          f.psi,
+          f.cusum,
+          f.breached.join(' ') || '-',
+        ]),
+      ),
+    );
+  }
+  for (const e of d.events.recent.slice(-5)) {
+    const top = e.detail.topFeatures
+      .map((f) => f.feature)
+      .slice(0, 3)
+      .join(', ');
+    lines.push(
+      `  ${e.time}  ${e.detailType.padEnd(27)} ${e.detail.scope.kind}:${e.detail.scope.id}  ${e.detail.decision.state}  ${top}`,
+    );
+  }
+  if (d.events.emitted > 0) lines.push(`events: ${s.driftEventsPath} (npx pfm drift events)`);
+  return lines;
+}
+
+/** Parses an integer flag >= 0, naming the flag when it is not one. */
+function nonNegativeInt(text: string | undefined, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} must be an integer >= 0, got "${text}"`);
+  return n;
 }

@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-
+import type { DriftMonitor, DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
+import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
+import { createLocalDriftMonitor } from '../../processors/drift/localMonitor.js';
 import { type BatchOutcome, FAILURE_MODES, type FailureMode } from '../../processors/inference/types.js';
 import { STORE_FILE } from '../../processors/store/DuckDbStore.js';
 import type { MachineRisk, StoreCounts } from '../../processors/store/types.js';
@@ -40,6 +42,8 @@ export interface LocalPipelineOptions {
   endpoint?: string;
   streamName?: string;
   artifactsDir?: string;
+  /** Readings per drift window; 0 turns the drift monitor (the stream's second consumer) off. Default 1,000. */
+  driftWindowRecords?: number;
   signal?: AbortSignal;
   progressIntervalMs?: number;
   onProgress?: (progress: PipelineProgress) => void;
@@ -59,6 +63,8 @@ export interface PipelineProgress {
   /** Produced but not yet accounted for. */
   lagRecords: number;
   millisBehindLatest: number;
+  /** The drift monitor's view, when it runs. */
+  drift: DriftSnapshot | undefined;
   done: boolean;
 }
 
@@ -91,6 +97,9 @@ export interface PipelineSummary {
   anyFailure: Confusion;
   topAtRisk: MachineRisk[];
   modelVersion: string;
+  /** The drift monitor at the end of the run, and where its events are. */
+  drift: DriftSnapshot | undefined;
+  driftEventsPath: string | undefined;
 }
 
 const WRITE_CHUNK = 500;
@@ -103,7 +112,16 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
     throw new Error('a run without --records needs --rate > 0');
   const storePath = join(opts.dataDir, STORE_FILE);
   const deadLetterPath = join(opts.dataDir, 'dead-letter.jsonl');
-  for (const file of [STORE_FILE, `${STORE_FILE}.wal`, 'checkpoints.json', 'dead-letter.jsonl']) {
+  const driftWindowRecords = opts.driftWindowRecords ?? 1000;
+  for (const file of [
+    STORE_FILE,
+    `${STORE_FILE}.wal`,
+    'checkpoints.json',
+    'dead-letter.jsonl',
+    'drift-checkpoints.json',
+    'drift-dead-letter.jsonl',
+    EVENT_LOG_FILE,
+  ]) {
     rmSync(join(opts.dataDir, file), { force: true });
   }
 
@@ -139,7 +157,22 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
   let kinesisLocal: KinesisLocal | undefined;
   let client: KinesisClient | undefined;
   let runner: EventSourceRunner | undefined;
+  let driftRunner: EventSourceRunner | undefined;
+  let drift: DriftMonitor | undefined;
+  const driftEventsPath = driftWindowRecords > 0 ? join(opts.dataDir, EVENT_LOG_FILE) : undefined;
+  let driftHandled = 0;
   try {
+    if (driftEventsPath) {
+      drift = createLocalDriftMonitor({
+        publisher: LocalEventLog.open(driftEventsPath),
+        scoreSink: store,
+        windowRecords: driftWindowRecords,
+        clock: Date.now,
+        // Thresholds from a stationary simulated fleet of the same size, cached in the data directory.
+        calibration: { simulate: { machines: opts.machines, cacheDir: opts.dataDir } },
+        ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
+      });
+    }
     kinesisLocal = opts.endpoint
       ? undefined
       : await KinesisLocal.start({ logFile: join(opts.dataDir, 'kinesis-local.log') });
@@ -164,6 +197,28 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       },
     });
     await runner.start();
+    if (drift) {
+      // The drift monitor is the stream's second consumer, with its own checkpoints, as in AWS.
+      driftRunner = new EventSourceRunner({
+        client,
+        streamName,
+        handler: drift.handler,
+        batchSize: opts.batchSize,
+        batchingWindowMs: opts.batchingWindowMs,
+        pollIntervalMs: 100,
+        maxRetryAttempts: -1,
+        startingPosition: 'TRIM_HORIZON',
+        checkpointStore: new FileCheckpointStore(join(opts.dataDir, 'drift-checkpoints.json')),
+        deadLetter: new FileDeadLetter(join(opts.dataDir, 'drift-dead-letter.jsonl')),
+        onBatch: (b) => {
+          driftHandled += b.succeeded + b.deadLettered;
+        },
+        onError: (err) => {
+          runnerError = err;
+        },
+      });
+      await driftRunner.start();
+    }
 
     const startTime = opts.startTime ?? Date.now();
     const intervalMs = opts.intervalMs ?? (opts.rate > 0 ? (opts.machines * 1000) / opts.rate : 1000);
@@ -231,6 +286,7 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
           : ((current - lastAccounted) / Math.max(1, now - lastTick)) * 1000,
         lagRecords: produced - current,
         millisBehindLatest: Math.max(0, ...behind),
+        drift: drift?.snapshot(),
         done,
       });
       lastAccounted = current;
@@ -248,11 +304,12 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       const drainDeadline = opts.signal?.aborted
         ? performance.now() + DRAIN_AFTER_STOP_MS
         : Number.POSITIVE_INFINITY;
-      while (accounted() < produced && performance.now() < drainDeadline) {
+      const outstanding = () => accounted() < produced || (drift !== undefined && driftHandled < produced);
+      while (outstanding() && performance.now() < drainDeadline) {
         if (runnerError) throw runnerError;
         await sleep(20);
-        if (accounted() !== seen) {
-          seen = accounted();
+        if (accounted() + driftHandled !== seen) {
+          seen = accounted() + driftHandled;
           lastChange = performance.now();
         } else if (performance.now() - lastChange > STALL_TIMEOUT_MS) {
           throw new Error(
@@ -261,6 +318,8 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
         }
       }
       finishedAt = performance.now();
+      // The last, partial drift window is evaluated too, so a shift near the end is not lost.
+      await drift?.flush();
     } finally {
       clearInterval(ticker);
     }
@@ -268,6 +327,8 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
     await opts.onDrained?.({ client, streamName });
     await runner.stop();
     runner = undefined;
+    await driftRunner?.stop();
+    driftRunner = undefined;
 
     const counts = await store.counts();
     const deadLettered = live.deadLettered;
@@ -289,9 +350,12 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       anyFailure,
       topAtRisk: await store.topAtRisk({ limit: 5, window: 20 }),
       modelVersion: artifacts.modelVersion,
+      drift: drift?.snapshot(),
+      driftEventsPath,
     };
   } finally {
     await runner?.stop();
+    await driftRunner?.stop();
     await stack.close();
     client?.destroy();
     await kinesisLocal?.stop();

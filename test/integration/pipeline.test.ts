@@ -49,6 +49,39 @@ describe('local pipeline, end to end through kinesis-local', () => {
     const c = summary.anyFailure;
     expect(c.tp + c.fp + c.fn + c.tn).toBe(2970);
     expect(summary.store.devices).toBe(20);
+    // A stationary fleet: the drift monitor saw every window and raised nothing.
+    expect(summary.drift?.windows.evaluated).toBeGreaterThanOrEqual(3);
+    expect(summary.drift?.fleet).toBe('OK');
+    expect(summary.drift?.events.emitted).toBe(0);
+  });
+
+  it('drives the drift monitor end to end: an injected torque offset becomes one drift event naming torque', async () => {
+    const summary = await runLocalPipeline({
+      dataDir: tempDir(),
+      machines: 20,
+      records: 4000,
+      rate: 0,
+      shards: 2,
+      seed: 8,
+      startTime: Date.now() - 3_600_000,
+      intervalMs: 1000,
+      // From the 101st reading of each machine on (2,000 readings in), every torque sensor reads 8 Nm high.
+      drift: [{ feature: 'torqueNm', kind: 'offset', amount: 8, fromTime: Date.now() - 3_600_000 + 100_000 }],
+      poisonRate: 0,
+      batchSize: 500,
+      batchingWindowMs: 20,
+    });
+    expect(summary.accountedFor).toBe(true);
+    const drift = summary.drift;
+    expect(drift?.fleet).toBe('DRIFT');
+    const events = readFileSync(summary.driftEventsPath as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const fleetDetections = events.filter(
+      (e) => e.detailType === 'FeatureDriftDetected' && e.detail.scope.kind === 'fleet',
+    );
+    expect(fleetDetections).toHaveLength(1);
+    expect(fleetDetections[0].detail.topFeatures.map((f: { feature: string }) => f.feature)).toContain('torque_nm');
+    // Before the shift the fleet was quiet: the first fleet detection comes from a window holding drifted readings.
+    expect(fleetDetections[0].detail.window.seq).toBeGreaterThanOrEqual(2);
   });
 });
 
