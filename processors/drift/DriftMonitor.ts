@@ -50,7 +50,7 @@ export interface DriftSnapshot {
     lastWindow: { seq: number; start: number; end: number; records: number } | null;
   };
   events: { emitted: number; byType: Record<DriftDetailType, number>; recent: DriftEvent[] };
-  /** Records skipped because they could not be decoded, or were already counted (redelivery). */
+  /** Records skipped: undecodable or physically impossible (`undecodable`), or already counted (redelivery). */
   undecodable: number;
   duplicates: number;
   /** Evaluations waiting for the score sink or the publisher to come back. */
