@@ -74,12 +74,17 @@ describe('local pipeline, end to end through kinesis-local', () => {
     expect(summary.accountedFor).toBe(true);
     const drift = summary.drift;
     expect(drift?.fleet).toBe('DRIFT');
-    const events = readFileSync(summary.driftEventsPath as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(summary.driftEventsPath as string, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const fleetDetections = events.filter(
       (e) => e.detailType === 'FeatureDriftDetected' && e.detail.scope.kind === 'fleet',
     );
     expect(fleetDetections).toHaveLength(1);
-    expect(fleetDetections[0].detail.topFeatures.map((f: { feature: string }) => f.feature)).toContain('torque_nm');
+    expect(fleetDetections[0].detail.topFeatures.map((f: { feature: string }) => f.feature)).toContain(
+      'torque_nm',
+    );
     // Before the shift the fleet was quiet: the first fleet detection comes from a window holding drifted readings.
     expect(fleetDetections[0].detail.window.seq).toBeGreaterThanOrEqual(2);
   });

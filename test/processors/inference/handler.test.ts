@@ -42,19 +42,17 @@ class MemorySinks implements PredictionSink, QuarantineSink {
   rejectFirst = 0;
   async writePredictions(rows: readonly PredictionRow[]) {
     if (this.failWith) throw this.failWith;
-    const rejected = rows
-      .slice(0, this.rejectFirst)
-      .map(
-        (p): QuarantineRow => ({
-          source: p.source,
-          receivedAt: 0,
-          stage: 'sink',
-          code: 'REJECTED',
-          reason: 'stale version',
-          deviceId: p.deviceId,
-          raw: new Uint8Array(),
-        }),
-      );
+    const rejected = rows.slice(0, this.rejectFirst).map(
+      (p): QuarantineRow => ({
+        source: p.source,
+        receivedAt: 0,
+        stage: 'sink',
+        code: 'REJECTED',
+        reason: 'stale version',
+        deviceId: p.deviceId,
+        raw: new Uint8Array(),
+      }),
+    );
     this.predictions.push(...rows.slice(this.rejectFirst));
     return { rejected };
   }
