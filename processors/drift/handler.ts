@@ -7,7 +7,7 @@ import type { SensorReading } from '../../schemas/reading.js';
 import { type DecodeResult, decodeReading } from '../../stream/codec/readingCodec.js';
 import { isRetryable } from '../errors.js';
 import type { KinesisHandler } from '../inference/handler.js';
-import { validateReading } from '../inference/validateReading.js';
+import { physicalProblem } from '../inference/validateReading.js';
 import type { DriftCore } from './core.js';
 import type { DriftScoreSink, DriftStateStore, Evaluation, EventPublisher, WindowState } from './types.js';
 import { decodeWindow, emptyWindow, encodeWindowWithinLimit, mergeWindows } from './window.js';
@@ -33,14 +33,13 @@ export function shardOf(record: KinesisStreamRecord): string {
 }
 
 /**
- * Decodes a Kinesis event's records; a record that is undecodable or physically impossible (the two kinds the
+ * Decodes a Kinesis event's records; a record that is undecodable or physically impossible (both of which the
  * inference processor quarantines) is skipped and counted, never an error, and never enters the statistics:
  * one negative torque would otherwise read as a variance change of the whole window.
  */
 export function decodeBatch(
   records: readonly KinesisStreamRecord[],
   decode: (bytes: Uint8Array) => DecodeResult,
-  now: number = Date.now(),
 ): DriftBatch[] {
   const byShard = new Map<string, DriftBatch>();
   for (const r of records) {
@@ -51,7 +50,7 @@ export function decodeBatch(
       byShard.set(shardId, batch);
     }
     const decoded = decode(Buffer.from(r.kinesis.data, 'base64'));
-    if (decoded.ok && validateReading(decoded.reading, now) === undefined)
+    if (decoded.ok && physicalProblem(decoded.reading) === undefined)
       batch.records.push({ sequenceNumber: r.kinesis.sequenceNumber, reading: decoded.reading });
     else {
       // The inference processor quarantines these; the drift monitor only counts them.

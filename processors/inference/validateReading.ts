@@ -32,20 +32,8 @@ export interface ValidationFailure {
 
 /** Returns why a decoded reading cannot be scored, or undefined when it can. */
 export function validateReading(r: SensorReading, nowMs: number): ValidationFailure | undefined {
-  // Unrolled: one monomorphic call per field is several times faster than a loop over dynamic keys.
-  const bad =
-    outOfLimits('airTemperatureK', r.airTemperatureK) ??
-    outOfLimits('processTemperatureK', r.processTemperatureK) ??
-    outOfLimits('rotationalSpeedRpm', r.rotationalSpeedRpm) ??
-    outOfLimits('torqueNm', r.torqueNm) ??
-    outOfLimits('toolWearMin', r.toolWearMin);
-  if (bad) return bad;
-  if (r.vibrationRmsMmS != null && !(Number.isFinite(r.vibrationRmsMmS) && r.vibrationRmsMmS >= 0)) {
-    return {
-      code: 'OUT_OF_RANGE',
-      reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0`,
-    };
-  }
+  const physical = physicalProblem(r);
+  if (physical) return physical;
   if (!isPrintableId(r.deviceId)) {
     return {
       code: 'INVALID_FIELD',
@@ -66,6 +54,25 @@ export function validateReading(r: SensorReading, nowMs: number): ValidationFail
     return {
       code: 'TIMESTAMP_OUT_OF_RANGE',
       reason: `timestamp=${r.timestamp} is before 2000-01-01 or more than 24 h ahead of the processor clock`,
+    };
+  }
+  return undefined;
+}
+
+/** Returns why a reading's measured values are physically impossible; the drift monitor skips such readings too. */
+export function physicalProblem(r: SensorReading): ValidationFailure | undefined {
+  // Unrolled: one monomorphic call per field is several times faster than a loop over dynamic keys.
+  const bad =
+    outOfLimits('airTemperatureK', r.airTemperatureK) ??
+    outOfLimits('processTemperatureK', r.processTemperatureK) ??
+    outOfLimits('rotationalSpeedRpm', r.rotationalSpeedRpm) ??
+    outOfLimits('torqueNm', r.torqueNm) ??
+    outOfLimits('toolWearMin', r.toolWearMin);
+  if (bad) return bad;
+  if (r.vibrationRmsMmS != null && !(Number.isFinite(r.vibrationRmsMmS) && r.vibrationRmsMmS >= 0)) {
+    return {
+      code: 'OUT_OF_RANGE',
+      reason: `vibrationRmsMmS=${r.vibrationRmsMmS} is not a finite value >= 0`,
     };
   }
   return undefined;
