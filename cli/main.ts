@@ -8,6 +8,7 @@ Usage:
   pfm consume [options]        run the inference processor on an existing Kinesis stream
   pfm score --in F --out F     score a CSV in the AI4I column layout
   pfm top [--data DIR]         the machines most at risk in the embedded store
+  pfm drift events|scores|evaluate|calibrate   the drift monitor's events and scores, or a replay of a CSV
   pfm query "SQL" [--data DIR] run a read-only SQL query on the embedded store
 
 Run "pfm <command> --help" for a command's options.`;
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./simulate.js')).simulateCommand,
   consume: async () => (await import('./consume.js')).consumeCommand,
   score: async () => (await import('./score.js')).scoreCommand,
+  drift: async () => (await import('./drift.js')).driftCommand,
   top: async () => topCommand,
   query: async () => queryCommand,
 };
