@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FAILURE_MODES } from '../processors/inference/types.js';
+import { startDashboard } from '../stream/dashboard/server.js';
 import {
   type PipelineProgress,
   type PipelineSummary,
@@ -29,6 +30,8 @@ Options:
   --window-ms N       batching window in ms (default 100)
   --seed N            simulator seed (default 42)
   --data DIR          data directory (default ./pfm-data or PFM_DATA_DIR); a run replaces its contents
+  --no-ui             do not serve the live dashboard on 127.0.0.1
+  --port N            dashboard port (default 4400, or a free one)
   --endpoint URL      use this Kinesis endpoint instead of starting kinesis-local (also AWS_ENDPOINT_URL_KINESIS)`;
 
 /** `pfm run`: what `npm start` runs. Exit 0 when every record is accounted for, 1 otherwise. */
@@ -49,6 +52,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '42' },
       data: { type: 'string' },
       endpoint: { type: 'string' },
+      'no-ui': { type: 'boolean', default: false },
+      port: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -84,7 +89,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     `pfm run: ${records === undefined ? 'until Ctrl-C' : `${formatNumber(records)} records`} from ${values.machines} machines` +
       ` at ${rate > 0 ? `${formatNumber(rate)}/s` : 'full speed'}, ${values.shards} shard(s), data in ${dataDir}`,
   );
-  const progress = createProgressPrinter(records);
+  const printProgress = createProgressPrinter(records);
+  let latest: PipelineProgress | undefined;
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   try {
     const summary = await runLocalPipeline({
       dataDir,
@@ -105,11 +112,28 @@ export async function runCommand(argv: string[]): Promise<number> {
           ? { endpoint: process.env.AWS_ENDPOINT_URL_KINESIS }
           : {}),
       signal: controller.signal,
-      onProgress: progress,
+      onProgress: (p) => {
+        latest = p;
+        printProgress(p);
+      },
+      onStarted: async ({ store }) => {
+        if (values['no-ui']) return;
+        dashboard = await startDashboard({
+          queries: store,
+          dataDir,
+          live: { progress: () => latest },
+          ...(values.port ? { port: nonNegativeInt(values.port, '--port') } : {}),
+        });
+        console.error(`pfm run: live dashboard at ${dashboard.url}`);
+      },
     });
     console.log(renderSummary(summary));
     return summary.accountedFor ? 0 : 1;
   } finally {
+    if (dashboard) {
+      await dashboard.close();
+      console.error(`pfm run: dashboard closed; to look at this run again: npx pfm ui --data ${dataDir}`);
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

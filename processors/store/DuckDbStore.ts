@@ -20,16 +20,19 @@ import {
   duckDbDriftStatesSql,
   toDriftStatus,
 } from './queries/driftSql.js';
-import { assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { assertDeviceId, assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
 import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
 import { duckDbDialect } from './queries/sqlDialect.js';
 import type {
   DataSpan,
+  DriftHistory,
   DriftStatus,
+  FleetBucket,
   FleetPeriodSummary,
   FleetQueries,
   MachineHistory,
   MachinePeriodRisk,
+  MachinePoint,
   MachineRisk,
   PeriodQueries,
   StoreCounts,
@@ -319,6 +322,119 @@ export class DuckDbStore
     };
   }
 
+  /** One machine's latest `limit` predictions, oldest first. */
+  async machineSeries(options: { deviceId: string; limit: number }): Promise<MachinePoint[]> {
+    const deviceId = assertDeviceId(options.deviceId);
+    const limit = assertWhole(options.limit, 'limit', 1, 100_000);
+    const modes = FAILURE_MODES.map((m) => `p_${m.toLowerCase()}`).join(', ');
+    const rows = await this.query(
+      `SELECT epoch_ms(time) AS time, p_any, ${modes}, failure, air_temperature_k, process_temperature_k,
+         rotational_speed_rpm, torque_nm, tool_wear_min
+       FROM predictions WHERE device_id = $device ORDER BY time DESC LIMIT $limit`,
+      { device: deviceId, limit },
+    );
+    return rows.reverse().map((r) => ({
+      time: Number(r.time),
+      risk: Number(r.p_any),
+      probabilities: Object.fromEntries(
+        FAILURE_MODES.map((m) => [m, Number(r[`p_${m.toLowerCase()}`])]),
+      ) as MachinePoint['probabilities'],
+      failure: r.failure === true,
+      readings: {
+        airTemperatureK: Number(r.air_temperature_k),
+        processTemperatureK: Number(r.process_temperature_k),
+        rotationalSpeedRpm: Number(r.rotational_speed_rpm),
+        torqueNm: Number(r.torque_nm),
+        toolWearMin: Number(r.tool_wear_min),
+      },
+    }));
+  }
+
+  /** The store's time span in `buckets` equal buckets; buckets without predictions are left out. */
+  async fleetTimeline(options: { buckets: number }): Promise<FleetBucket[]> {
+    const buckets = assertWhole(options.buckets, 'buckets', 1, 10_000);
+    const modeAlarms = FAILURE_MODES.map(
+      (m) =>
+        `count(*) FILTER (WHERE list_contains(string_split(predicted_modes, '|'), '${m}'))::INTEGER AS ${m}`,
+    ).join(', ');
+    const rows = await this.query(
+      `WITH span AS (SELECT epoch_ms(min(time)) AS lo, epoch_ms(max(time)) + 1 AS hi FROM predictions),
+       bucketed AS (
+         SELECT least($buckets - 1, floor((epoch_ms(p.time) - s.lo) * $buckets / (s.hi - s.lo)))::INTEGER AS bucket,
+           s.lo, s.hi, p.device_id, p.p_any, p.failure, p.predicted_modes
+         FROM predictions p, span s
+       )
+       SELECT bucket, any_value(lo) AS lo, any_value(hi) AS hi, count(*)::INTEGER AS n,
+         count(DISTINCT device_id)::INTEGER AS devices, avg(p_any) AS mean_risk, max(p_any) AS peak_risk,
+         count(*) FILTER (WHERE failure)::INTEGER AS alarms, ${modeAlarms}
+       FROM bucketed GROUP BY bucket ORDER BY bucket`,
+      { buckets },
+    );
+    return rows.map((r) => {
+      const lo = Number(r.lo);
+      const width = (Number(r.hi) - lo) / buckets;
+      const bucket = Number(r.bucket);
+      return {
+        start: lo + bucket * width,
+        end: lo + (bucket + 1) * width,
+        predictions: Number(r.n),
+        devices: Number(r.devices),
+        meanRisk: Number(r.mean_risk),
+        peakRisk: Number(r.peak_risk),
+        alarms: Number(r.alarms),
+        alarmsByMode: Object.fromEntries(
+          FAILURE_MODES.map((m) => [m, Number(r[m])]),
+        ) as FleetBucket['alarmsByMode'],
+      };
+    });
+  }
+
+  /** A scope's drift scores over its latest windows and each scope's latest state; unavailable without a drift table. */
+  async driftHistory(options: { scope: string; windows: number }): Promise<DriftHistory> {
+    const windows = assertWhole(options.windows, 'windows', 1, 10_000);
+    const [exists] = await this.query(DUCKDB_DRIFT_TABLE_EXISTS_SQL);
+    if (Number(exists?.n ?? 0) === 0) return { available: false, scopes: [], rows: [] };
+    const scopes = await this.query(
+      `SELECT scope, arg_max(state, window_end) AS state, epoch_ms(max(window_end)) AS window_end,
+         count(DISTINCT window_end)::INTEGER AS windows
+       FROM drift_scores GROUP BY scope ORDER BY scope`,
+    );
+    const rows = await this.query(
+      `WITH recent AS (
+         SELECT DISTINCT window_end FROM drift_scores WHERE scope = $scope ORDER BY window_end DESC LIMIT $windows
+       )
+       SELECT epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
+         epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version
+       FROM drift_scores WHERE scope = $scope AND window_end IN (SELECT window_end FROM recent)
+       ORDER BY window_end, feature`,
+      { scope: options.scope, windows },
+    );
+    return {
+      available: true,
+      scopes: scopes.map((r) => ({
+        scope: String(r.scope),
+        state: String(r.state) as DriftHistory['scopes'][number]['state'],
+        windowEnd: Number(r.window_end),
+        windows: Number(r.windows),
+      })),
+      rows: rows.map((r) => ({
+        time: Number(r.time),
+        scope: String(r.scope) as DriftScoreRow['scope'],
+        feature: String(r.feature),
+        windowStart: Number(r.window_start),
+        windowEnd: Number(r.window_end),
+        n: Number(r.n),
+        meanShift: Number(r.mean_shift),
+        varianceRatio: Number(r.variance_ratio),
+        psi: Number(r.psi),
+        cusum: Number(r.cusum),
+        state: String(r.state) as DriftScoreRow['state'],
+        breached: r.breached === true,
+        modelVersion: String(r.model_version),
+      })),
+    };
+  }
+
   // The maintenance agent's period queries (PeriodQueries): shared SQL templates, parameters bound.
   private readonly period = new SqlPeriodQueries({
     dialect: duckDbDialect,
@@ -351,7 +467,12 @@ export class DuckDbStore
     const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
     const [exists] = await this.query(DUCKDB_DRIFT_TABLE_EXISTS_SQL);
     if (Number(exists?.n ?? 0) === 0) {
-      return { available: false, scopes: [], windowsByState: { OK: 0, WARN: 0, DRIFT: 0 } };
+      return {
+        available: false,
+        unavailableReason: 'the store has no drift_scores table: the drift monitor has not written to it',
+        scopes: [],
+        windowsByState: { OK: 0, WARN: 0, DRIFT: 0 },
+      };
     }
     const latest = duckDbDialect();
     const latestSql = duckDbDriftLatestSql(latest, range, features);

@@ -1,4 +1,4 @@
-import type { DriftState } from '../drift/types.js';
+import type { DriftScoreRow, DriftState } from '../drift/types.js';
 import type { FailureMode } from '../inference/types.js';
 
 /** One machine's recent risk, with the mode and readings that drive it. */
@@ -29,6 +29,12 @@ export interface FleetQueries {
   topAtRisk(options: { limit: number; window: number }): Promise<MachineRisk[]>;
   /** Row counts of the store: predictions, quarantined records, and predicted failures by mode. */
   counts(): Promise<StoreCounts>;
+  /** One machine's latest `limit` predictions, oldest first: its risk and readings over time. */
+  machineSeries(options: { deviceId: string; limit: number }): Promise<MachinePoint[]>;
+  /** The whole store cut into `buckets` equally wide time buckets (empty buckets left out), oldest first. */
+  fleetTimeline(options: { buckets: number }): Promise<FleetBucket[]>;
+  /** One scope's drift scores over its latest `windows` windows, and every scope's latest state. */
+  driftHistory(options: { scope: string; windows: number }): Promise<DriftHistory>;
 }
 
 export interface StoreCounts {
@@ -159,6 +165,8 @@ export interface DriftScopeStatus {
 export interface DriftStatus {
   /** False when the store has no drift table (an older store, or one the drift monitor never wrote). */
   available: boolean;
+  /** Why the drift scores are unavailable, when they are. */
+  unavailableReason?: string;
   scopes: DriftScopeStatus[];
   /** Evaluated windows in the range by the state they left their scope in. */
   windowsByState: Record<DriftState, number>;
@@ -186,4 +194,46 @@ export interface PeriodQueries {
   }): Promise<MachineHistory>;
   /** Drift state per scope after its latest window in the range, with up to `features` features each. */
   driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus>;
+}
+
+/** One prediction of a machine, as a point of its risk and readings over time. */
+export interface MachinePoint {
+  time: number;
+  /** Any-failure probability. */
+  risk: number;
+  probabilities: Record<FailureMode, number>;
+  failure: boolean;
+  readings: ReadingValues;
+}
+
+/** The fleet within one time bucket of the store. */
+export interface FleetBucket {
+  /** Bucket bounds [start, end) in epoch ms. */
+  start: number;
+  end: number;
+  predictions: number;
+  devices: number;
+  meanRisk: number;
+  peakRisk: number;
+  /** Predictions whose any-failure decision was positive, in total and by mode. */
+  alarms: number;
+  alarmsByMode: Record<FailureMode, number>;
+}
+
+/** A drift scope's latest decision as the store records it. */
+export interface DriftScopeState {
+  scope: string;
+  state: DriftState;
+  windowEnd: number;
+  /** Windows evaluated in the scope. */
+  windows: number;
+}
+
+/** One scope's recent drift scores and the latest state of every scope. */
+export interface DriftHistory {
+  /** False when the store has no drift table (the drift monitor never wrote to it). */
+  available: boolean;
+  scopes: DriftScopeState[];
+  /** One row per feature and window, oldest window first. */
+  rows: DriftScoreRow[];
 }

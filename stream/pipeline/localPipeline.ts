@@ -5,7 +5,7 @@ import type { DriftMonitor, DriftSnapshot } from '../../processors/drift/DriftMo
 import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { createLocalDriftMonitor } from '../../processors/drift/localMonitor.js';
 import { type BatchOutcome, FAILURE_MODES, type FailureMode } from '../../processors/inference/types.js';
-import { STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { type DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
 import type { MachineRisk, StoreCounts } from '../../processors/store/types.js';
 import { encodeReading } from '../codec/readingCodec.js';
 import { createKinesisClient, ensureStream } from '../kinesis/client.js';
@@ -47,6 +47,8 @@ export interface LocalPipelineOptions {
   signal?: AbortSignal;
   progressIntervalMs?: number;
   onProgress?: (progress: PipelineProgress) => void;
+  /** Runs once the store and the drift monitor are open, before any record is produced (the dashboard hooks in). */
+  onStarted?: (ctx: { store: DuckDbStore; drift: DriftMonitor | undefined }) => void | Promise<void>;
   /** Runs after every record is accounted for, while the stream still exists (used by the benchmark). */
   onDrained?: (ctx: { client: KinesisClient; streamName: string }) => Promise<void>;
 }
@@ -219,6 +221,8 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       });
       await driftRunner.start();
     }
+
+    await opts.onStarted?.({ store, drift });
 
     const startTime = opts.startTime ?? Date.now();
     const intervalMs = opts.intervalMs ?? (opts.rate > 0 ? (opts.machines * 1000) / opts.rate : 1000);

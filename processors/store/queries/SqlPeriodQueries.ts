@@ -16,7 +16,14 @@ import {
   predictionRowsSql,
   quarantineByCodeSql,
 } from './periodSql.js';
-import { type Row, toCodeCounts, toDataSpan, toFleetSummary, toMachineRisk, toPredictionRecord } from './rows.js';
+import {
+  type Row,
+  toCodeCounts,
+  toDataSpan,
+  toFleetSummary,
+  toMachineRisk,
+  toPredictionRecord,
+} from './rows.js';
 import type { BoundParams, SqlDialect } from './sqlDialect.js';
 
 /** How an adapter runs a query: a fresh dialect per query (it collects that query's parameters), then the SQL. */

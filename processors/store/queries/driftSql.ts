@@ -98,7 +98,8 @@ export function toDriftStatus(latest: readonly Row[], states: readonly Row[]): D
       meanShift: Number(r.mean_shift),
       varianceRatio: optionalNumber(r.variance_ratio),
       cusum: optionalNumber(r.cusum),
-      breached: r.breached === undefined || r.breached === null ? null : r.breached === true || r.breached === 'true',
+      breached:
+        r.breached === undefined || r.breached === null ? null : r.breached === true || r.breached === 'true',
     });
   }
   const windowsByState = Object.fromEntries(DRIFT_STATES.map((s) => [s, 0])) as Record<DriftState, number>;
@@ -109,7 +110,9 @@ export function toDriftStatus(latest: readonly Row[], states: readonly Row[]): D
   };
   return {
     available: true,
-    scopes: [...scopes.values()].sort((a, b) => rank(a.scope) - rank(b.scope) || a.scope.localeCompare(b.scope)),
+    scopes: [...scopes.values()].sort(
+      (a, b) => rank(a.scope) - rank(b.scope) || a.scope.localeCompare(b.scope),
+    ),
     windowsByState,
   };
 }

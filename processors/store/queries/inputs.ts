@@ -27,7 +27,8 @@ function invalid(message: string): never {
 
 /** Throws INVALID_TOOL_INPUT unless `n` is a whole number in [min, max]. */
 export function assertWhole(n: number, name: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(n) || n < min || n > max) invalid(`${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    invalid(`${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 

@@ -66,7 +66,10 @@ export interface TimestreamTables {
 export function timestreamTable(database: string, table: string): string {
   for (const name of [database, table]) {
     if (!TIMESTREAM_NAME.test(name))
-      throw new PfmError('CONFIG_INVALID', `invalid Timestream name "${name}": 3-256 of letters, digits, _ . -`);
+      throw new PfmError(
+        'CONFIG_INVALID',
+        `invalid Timestream name "${name}": 3-256 of letters, digits, _ . -`,
+      );
   }
   return `"${database}"."${table}"`;
 }
