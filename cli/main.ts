@@ -7,6 +7,7 @@ Usage:
   pfm simulate [options]       write simulated readings to a Kinesis stream or a CSV file
   pfm consume [options]        run the inference processor on an existing Kinesis stream
   pfm score --in F --out F     score a CSV in the AI4I column layout
+  pfm ask "question"           which machines are at risk and why, one machine, drift (Bedrock agent or local)
   pfm ui [--data DIR]          the dashboard over a finished run's data directory
   pfm top [--data DIR]         the machines most at risk in the embedded store
   pfm drift events|scores|evaluate|calibrate   the drift monitor's events and scores, or a replay of a CSV
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   consume: async () => (await import('./consume.js')).consumeCommand,
   score: async () => (await import('./score.js')).scoreCommand,
   drift: async () => (await import('./drift.js')).driftCommand,
+  ask: async () => (await import('./ask.js')).askCommand,
   ui: async () => (await import('./ui.js')).uiCommand,
   top: async () => topCommand,
   query: async () => queryCommand,

@@ -20,6 +20,14 @@ export const ERROR_CODES = [
   // stream/simulator
   'INVALID_SIMULATOR_OPTIONS',
   'INVALID_DRIFT_SPEC',
+  // processors/agent and the store's query side
+  'INVALID_TOOL_INPUT',
+  'STORE_QUERY_FAILED',
+  'AGENT_THROTTLED',
+  'AGENT_ACCESS_DENIED',
+  'AGENT_NOT_FOUND',
+  'AGENT_TIMEOUT',
+  'AGENT_FAILED',
 ] as const;
 export type PfmErrorCode = (typeof ERROR_CODES)[number];
 

@@ -3,52 +3,19 @@ import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import {
+  AGENT_FUNCTIONS,
+  AGENT_INSTRUCTION,
+  type AgentFunctionSpec,
+} from '../../processors/agent/functions.js';
 import type { PfmStackConfig } from '../config.js';
 import { LAMBDA_ENTRIES, SERVICE_NAMES } from '../constants.js';
 import { PfmFunction } from './PfmFunction.js';
 import type { PredictionStore } from './PredictionStore.js';
 
-/** One function of the agent's action group, as Bedrock's function-details schema describes it. */
-export interface AgentFunctionSpec {
-  name: string;
-  description: string;
-  parameters: Record<
-    string,
-    { type: 'string' | 'number' | 'integer' | 'boolean' | 'array'; description: string; required: boolean }
-  >;
-}
-
-/** What the action-group function answers (processors/agent/lambda.ts implements these). */
-export const AGENT_FUNCTIONS: readonly AgentFunctionSpec[] = [
-  {
-    name: 'top_at_risk',
-    description:
-      'The machines with the highest recent failure risk, with the leading failure mode and latest readings.',
-    parameters: {
-      limit: {
-        type: 'integer',
-        description: 'How many machines to return (1-50, default 10).',
-        required: false,
-      },
-      window: {
-        type: 'integer',
-        description: "How many of each machine's most recent readings to average over (default 20).",
-        required: false,
-      },
-    },
-  },
-  {
-    name: 'fleet_summary',
-    description:
-      'Counts for the fleet: predictions, predicted failures by mode, quarantined records, devices.',
-    parameters: {},
-  },
-];
-
-export const AGENT_INSTRUCTION =
-  'You are a maintenance assistant for a fleet of milling machines. Answer questions about which machines are ' +
-  'at risk of failure and why, using only the action group functions for data. Name machines by device id, ' +
-  'give the leading failure mode and the readings that drive it, and say when data is missing.';
+// The function list and instruction live with the action-group code (processors/agent/functions.ts): one
+// list serves the Lambda's router, the local `pfm ask` planner and this schema.
+export { AGENT_FUNCTIONS, AGENT_INSTRUCTION, type AgentFunctionSpec };
 
 export interface MaintenanceAgentProps {
   settings: PfmStackConfig['agent'];
@@ -81,7 +48,7 @@ export class MaintenanceAgent extends Construct {
       environment: { ...props.store.environment },
       ...props.placement,
     });
-    props.store.grantRead(this.fn, ['predictions', 'quarantine']);
+    props.store.grantRead(this.fn, ['predictions', 'quarantine', 'drift']);
 
     this.role = new iam.Role(this, 'AgentRole', {
       description: 'Bedrock agent service role (model invocation)',

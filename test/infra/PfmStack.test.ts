@@ -362,7 +362,7 @@ describe('PfmStack: the Bedrock agent', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
       Principal: 'bedrock.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AgentAgent'), 'AgentArn'] },
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Agent'), 'AgentArn'] },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

@@ -1,0 +1,97 @@
+import { FAILURE_MODES } from '../inference/types.js';
+import { QUERY_BOUNDS } from '../store/queries/inputs.js';
+import { DEFAULT_PERIOD, PERIOD_HELP } from './periods.js';
+
+/** One function of the agent's action group, as Bedrock's function-details schema describes it. */
+export interface AgentFunctionSpec {
+  name: string;
+  description: string;
+  parameters: Record<
+    string,
+    { type: 'string' | 'number' | 'integer' | 'boolean' | 'array'; description: string; required: boolean }
+  >;
+}
+
+/** The tool names: the action group's functions and the local `pfm ask` planner's vocabulary. */
+export const TOOL_NAMES = ['fleet_summary', 'top_at_risk', 'machine_history', 'drift_status'] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** Defaults the tools apply to parameters left out. */
+export const TOOL_DEFAULTS = {
+  period: DEFAULT_PERIOD,
+  topLimit: 10,
+  historyLimit: 10,
+  eventLimit: 10,
+  window: 20,
+  driftFeatures: 5,
+} as const;
+
+const period = {
+  type: 'string',
+  description: `Time period, default ${DEFAULT_PERIOD}. One of: ${PERIOD_HELP}.`,
+  required: false,
+} as const;
+const limit = (what: string, fallback: number) =>
+  ({
+    type: 'integer',
+    description: `How many ${what} to return (1-${QUERY_BOUNDS.maxLimit}, default ${fallback}).`,
+    required: false,
+  }) as const;
+
+/** What the action-group function answers (processors/agent/lambda.ts); the CDK agent's function schema. */
+export const AGENT_FUNCTIONS: readonly (AgentFunctionSpec & { name: ToolName })[] = [
+  {
+    name: 'fleet_summary',
+    description:
+      'Fleet totals for a period: predictions, machines, alarms (predicted failures), readings flagged per failure mode, mean risk, fleet mean readings, model versions, quarantined records.',
+    parameters: { period },
+  },
+  {
+    name: 'top_at_risk',
+    description:
+      "The machines most at risk in a period, ranked by mean failure probability over each machine's latest readings, with the leading failure mode, latest readings, and drivers: the readings that explain the risk (AI4I failure rules, deviation from the fleet).",
+    parameters: {
+      period,
+      limit: limit('machines', TOOL_DEFAULTS.topLimit),
+      mode: {
+        type: 'string',
+        description: `Rank by one failure mode's probability instead: ${FAILURE_MODES.join(', ')} (tool wear, heat dissipation, power, overstrain, random).`,
+        required: false,
+      },
+      window: {
+        type: 'integer',
+        description: `How many of each machine's latest readings in the period to average (1-${QUERY_BOUNDS.maxWindow}, default ${TOOL_DEFAULTS.window}).`,
+        required: false,
+      },
+    },
+  },
+  {
+    name: 'machine_history',
+    description:
+      'One machine in a period: its risk summary and drivers, its latest readings with their predictions, its alarms (predicted failures) and quarantined records.',
+    parameters: {
+      machine_id: {
+        type: 'string',
+        description: 'The machine id, e.g. M-0042.',
+        required: true,
+      },
+      period,
+      limit: limit('readings and alarms', TOOL_DEFAULTS.historyLimit),
+    },
+  },
+  {
+    name: 'drift_status',
+    description:
+      'Sensor and data drift for a period: the drift state (OK, WARN, DRIFT) of the fleet and each product quality type after the latest window, the features that moved most, and recent drift and retraining events.',
+    parameters: { period, limit: limit('events', TOOL_DEFAULTS.eventLimit) },
+  },
+];
+
+/** The agent's instruction: ground every claim in a tool result, cite numbers, say what is missing. */
+export const AGENT_INSTRUCTION =
+  'You are a maintenance assistant for a fleet of milling machines monitored by a failure-prediction model. ' +
+  'Answer only from the results of the action group functions: never invent machines, numbers or events. ' +
+  'Name machines by id, give the leading failure mode and the drivers and readings the function returned, ' +
+  'quote the period and the numbers you used, and say plainly when a function returned no data or an error. ' +
+  `Periods are ${PERIOD_HELP}; use ${DEFAULT_PERIOD} when the user names none. ` +
+  'Failure modes: TWF tool wear, HDF heat dissipation, PWF power, OSF overstrain, RNF random.';
