@@ -19,6 +19,7 @@ the inference handler and the embedded DuckDB store together, with live progress
 Options:
   --records N         records to produce (default 20000)
   --follow            run until Ctrl-C instead of stopping after --records
+  --duration S        run for S seconds (at --rate) instead of a record count; Ctrl-C still stops early
   --machines N        fleet size (default 50)
   --rate N            readings per second across the fleet, 0 = as fast as possible (default 4000)
   --shards N          Kinesis shards (default 4; kinesis-local writes slow down as a shard fills)
@@ -41,6 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       records: { type: 'string', default: '20000' },
       follow: { type: 'boolean', default: false },
+      duration: { type: 'string' },
       machines: { type: 'string', default: '50' },
       rate: { type: 'string', default: '4000' },
       shards: { type: 'string', default: '4' },
@@ -84,9 +86,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const dataDir = resolveDataDir(values.data);
-  const records = values.follow ? undefined : positiveInt(values.records, '--records');
+  const durationS = values.duration === undefined ? undefined : positiveInt(values.duration, '--duration');
+  const records =
+    values.follow || durationS !== undefined ? undefined : positiveInt(values.records, '--records');
+  let timer: NodeJS.Timeout | undefined;
   console.error(
-    `pfm run: ${records === undefined ? 'until Ctrl-C' : `${formatNumber(records)} records`} from ${values.machines} machines` +
+    `pfm run: ${records !== undefined ? `${formatNumber(records)} records` : durationS !== undefined ? `${durationS} s` : 'until Ctrl-C'} from ${values.machines} machines` +
       ` at ${rate > 0 ? `${formatNumber(rate)}/s` : 'full speed'}, ${values.shards} shard(s), data in ${dataDir}`,
   );
   const printProgress = createProgressPrinter(records);
@@ -117,6 +122,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         printProgress(p);
       },
       onStarted: async ({ store }) => {
+        // A timed run is a follow run that stops itself once producing starts: what was produced drains, the
+        // summary prints.
+        if (durationS !== undefined) timer = setTimeout(() => controller.abort(), durationS * 1000);
         if (values['no-ui']) return;
         dashboard = await startDashboard({
           queries: store,
@@ -130,6 +138,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(renderSummary(summary));
     return summary.accountedFor ? 0 : 1;
   } finally {
+    clearTimeout(timer);
     if (dashboard) {
       await dashboard.close();
       console.error(`pfm run: dashboard closed; to look at this run again: npx pfm ui --data ${dataDir}`);
