@@ -43,14 +43,13 @@ const referenceSchema = z.object({
  */
 export async function loadModelArtifacts(dir: string = DEFAULT_ARTIFACTS_DIR): Promise<ModelArtifacts> {
   const modelPath = join(dir, 'model.onnx');
-  const [modelBytes, featuresTxt, classesTxt, scalerJson, thresholdsJson, referenceJson] = await Promise.all([
-    readArtifact(modelPath),
-    readArtifact(join(dir, 'features.txt')),
-    readArtifact(join(dir, 'classes.txt')),
-    readArtifact(join(dir, 'scaler.json')),
-    readArtifact(join(dir, 'thresholds.json')),
-    readArtifact(join(dir, 'reference.json')),
-  ]);
+  // One after another, not Promise.all: with several files missing, the error always names the first one.
+  const modelBytes = await readArtifact(modelPath);
+  const featuresTxt = await readArtifact(join(dir, 'features.txt'));
+  const classesTxt = await readArtifact(join(dir, 'classes.txt'));
+  const scalerJson = await readArtifact(join(dir, 'scaler.json'));
+  const thresholdsJson = await readArtifact(join(dir, 'thresholds.json'));
+  const referenceJson = await readArtifact(join(dir, 'reference.json'));
 
   const features = lines(featuresTxt.toString('utf8'));
   if (!sameList(features, FEATURE_NAMES)) {
