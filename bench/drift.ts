@@ -258,6 +258,42 @@ function ksReferenceSample(
   return { label, sorted: columns };
 }
 
+/** Evaluates window `w` of a stream with one detector's core and keeps the state it leaves for the next window. */
+function evaluateWindow(
+  core: DriftCore,
+  states: Map<string, MonitorState>,
+  name: string,
+  w: number,
+  windowMs: number,
+  sample: WindowSample,
+): ReturnType<DriftCore['evaluate']> {
+  const e = core.evaluate(
+    {
+      seq: w + 1,
+      start: w * windowMs,
+      end: (w + 1) * windowMs,
+      state: sample.state,
+      terminatedEarly: false,
+    },
+    states.get(name) as MonitorState,
+  );
+  states.set(name, e.state);
+  return e;
+}
+
+/** Counts a detector's alarm in window `w`: before the onset a false one; after it, the first is a detection. */
+function countAlarm(r: ScenarioResult, found: Set<Detector>, w: number, onset: number): boolean {
+  if (w < onset) {
+    r.alarmsBeforeOnset++;
+    return false;
+  }
+  if (found.has(r.detector)) return false;
+  found.add(r.detector);
+  r.detected++;
+  r.delays.push(w - onset + 1);
+  return true;
+}
+
 function ksAlarm(sample: WindowSample, reference: Float64Array[], level: number): boolean {
   return sample.sorted.some((values, j) => ksTwoSample(values, reference[j] as Float64Array).p < level);
 }
@@ -313,17 +349,7 @@ export function runDriftBench(options: DriftBenchOptions = DEFAULT_DRIFT_BENCH):
   for (let w = 0; w < options.stationaryWindows; w++) {
     const sample = nextStat();
     for (const [name, core] of Object.entries(cores) as [keyof typeof cores, DriftCore][]) {
-      const e = core.evaluate(
-        {
-          seq: w + 1,
-          start: w * windowMs,
-          end: (w + 1) * windowMs,
-          state: sample.state,
-          terminatedEarly: false,
-        },
-        states.get(name) as MonitorState,
-      );
-      states.set(name, e.state);
+      const e = evaluateWindow(core, states, name, w, windowMs, sample);
       const r = stationary.get(name) as StationaryResult;
       r.alarms += e.events.filter((x) => x.detailType === 'FeatureDriftDetected').length;
       if (Object.values(e.scores).some((s) => s?.some((f) => f.breached.length > 0))) r.breachWindows++;
@@ -410,29 +436,14 @@ export function runDriftBench(options: DriftBenchOptions = DEFAULT_DRIFT_BENCH):
       const found = new Set<Detector>();
       for (let w = 0; w < onset + options.windowsAfterOnset; w++) {
         const sample = next();
-        const after = w >= onset;
         for (const [name, core] of Object.entries(cores) as [keyof typeof cores, DriftCore][]) {
           if (w === onset && repStates.get(name)?.scopes.fleet?.state === 'DRIFT')
             (results.get(name) as ScenarioResult).driftAtOnset++;
-          const e = core.evaluate(
-            {
-              seq: w + 1,
-              start: w * windowMs,
-              end: (w + 1) * windowMs,
-              state: sample.state,
-              terminatedEarly: false,
-            },
-            repStates.get(name) as MonitorState,
-          );
-          repStates.set(name, e.state);
+          const e = evaluateWindow(core, repStates, name, w, windowMs, sample);
           const detection = e.events.find((x) => x.detailType === 'FeatureDriftDetected');
           if (!detection) continue;
           const r = results.get(name) as ScenarioResult;
-          if (!after) r.alarmsBeforeOnset++;
-          else if (!found.has(name)) {
-            found.add(name);
-            r.detected++;
-            r.delays.push(w - onset + 1);
+          if (countAlarm(r, found, w, onset)) {
             const rule = detection.detail.decision.rule;
             r.rules[rule] = (r.rules[rule] ?? 0) + 1;
             if (detection.detail.topFeatures.slice(0, 3).some((f) => f.feature === scenario.feature))
@@ -441,13 +452,7 @@ export function runDriftBench(options: DriftBenchOptions = DEFAULT_DRIFT_BENCH):
         }
         for (const [name, level] of Object.entries(ksLevels) as [Detector, number][]) {
           if (!ksAlarm(sample, ks.sorted, level)) continue;
-          const r = results.get(name) as ScenarioResult;
-          if (!after) r.alarmsBeforeOnset++;
-          else if (!found.has(name)) {
-            found.add(name);
-            r.detected++;
-            r.delays.push(w - onset + 1);
-          }
+          countAlarm(results.get(name) as ScenarioResult, found, w, onset);
         }
       }
     }

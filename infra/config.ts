@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PfmError } from '../processors/errors.js';
+import { parseConfig } from '../processors/configSchema.js';
 import { DEFAULT_NAME_PREFIX } from './constants.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -165,12 +165,5 @@ export type SinkConfig = PfmStackConfig['sink'];
 
 /** Applies the defaults and checks every limit, naming each setting that is wrong. */
 export function resolveStackConfig(settings: unknown = {}): PfmStackConfig {
-  const parsed = configSchema.safeParse(settings ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new PfmError('CONFIG_INVALID', `invalid stack settings: ${problems}`);
-  }
-  return parsed.data;
+  return parseConfig(configSchema, settings ?? {}, 'stack settings');
 }

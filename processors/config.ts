@@ -1,26 +1,12 @@
 import { z } from 'zod';
-import { PfmError } from './errors.js';
+import { nonEmptyText, parseConfig, timestreamName, wholeNumberText } from './configSchema.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS } from './sinks/constants.js';
+import { sinkRetrySettings } from './sinks/retrySettings.js';
 import { type InfluxAuth, SINK_KINDS, type SinkSettings } from './sinks/types.js';
 
 export { SINK_KINDS };
 
-// Timestream database and table names: 3 to 256 of letters, digits, '_', '.', '-' (developer guide, "Quotas").
-const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
-
-const text = z.string().trim().min(1, 'must not be empty');
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const timestreamName = text.regex(
-  TIMESTREAM_NAME,
-  "must be 3-256 characters of letters, digits, '_', '.', '-'",
-);
-const httpUrl = text.refine((value) => {
+const httpUrl = nonEmptyText.refine((value) => {
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
@@ -32,23 +18,23 @@ const httpUrl = text.refine((value) => {
 const inferenceEnvSchema = z
   .object({
     PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
-    PFM_DATA_DIR: text.default('/tmp/pfm-data'),
-    PFM_MODEL_DIR: text.optional(),
-    PFM_MODEL_SEQUENCE: whole(1, Number.MAX_SAFE_INTEGER).optional(),
-    PFM_SINK_CONCURRENCY: whole(1, 64).optional(),
-    PFM_SINK_MAX_ATTEMPTS: whole(1, 20).optional(),
+    PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),
+    PFM_MODEL_DIR: nonEmptyText.optional(),
+    PFM_MODEL_SEQUENCE: wholeNumberText(1, Number.MAX_SAFE_INTEGER).optional(),
+    PFM_SINK_CONCURRENCY: wholeNumberText(1, 64).optional(),
+    PFM_SINK_MAX_ATTEMPTS: wholeNumberText(1, 20).optional(),
     TIMESTREAM_DATABASE: timestreamName.optional(),
     TIMESTREAM_TABLE: timestreamName.optional(),
     TIMESTREAM_QUARANTINE_TABLE: timestreamName.optional(),
     INFLUXDB_URL: httpUrl.optional(),
-    INFLUXDB_DATABASE: text.optional(),
-    INFLUXDB_RETENTION_POLICY: text.optional(),
-    INFLUXDB_TOKEN: text.optional(),
-    INFLUXDB_TOKEN_SECRET_ARN: text.optional(),
-    INFLUXDB_USERNAME: text.optional(),
-    INFLUXDB_PASSWORD: text.optional(),
-    INFLUXDB_BATCH_LINES: whole(1, 100_000).optional(),
-    INFLUXDB_TIMEOUT_MS: whole(100, 300_000).optional(),
+    INFLUXDB_DATABASE: nonEmptyText.optional(),
+    INFLUXDB_RETENTION_POLICY: nonEmptyText.optional(),
+    INFLUXDB_TOKEN: nonEmptyText.optional(),
+    INFLUXDB_TOKEN_SECRET_ARN: nonEmptyText.optional(),
+    INFLUXDB_USERNAME: nonEmptyText.optional(),
+    INFLUXDB_PASSWORD: nonEmptyText.optional(),
+    INFLUXDB_BATCH_LINES: wholeNumberText(1, 100_000).optional(),
+    INFLUXDB_TIMEOUT_MS: wholeNumberText(100, 300_000).optional(),
   })
   .superRefine((env, ctx) => {
     const require = (name: keyof typeof env): void => {
@@ -105,12 +91,7 @@ export interface InferenceConfig {
 
 /** Reads and validates the inference processor's settings once, naming the variable that is wrong. */
 export function readInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
-  const parsed = inferenceEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new PfmError('CONFIG_INVALID', `invalid configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseConfig(inferenceEnvSchema, env, 'configuration');
   return {
     PFM_SINK: e.PFM_SINK,
     PFM_DATA_DIR: e.PFM_DATA_DIR,
@@ -121,11 +102,7 @@ export function readInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
 
 function sinkSettings(e: InferenceEnv): SinkSettings {
   const concurrency = e.PFM_SINK_CONCURRENCY ?? SINK_DEFAULTS.concurrency;
-  const retry = {
-    maxAttempts: e.PFM_SINK_MAX_ATTEMPTS ?? SINK_DEFAULTS.maxAttempts,
-    baseDelayMs: SINK_DEFAULTS.baseDelayMs,
-    maxDelayMs: SINK_DEFAULTS.maxDelayMs,
-  };
+  const retry = sinkRetrySettings({ maxAttempts: e.PFM_SINK_MAX_ATTEMPTS });
   switch (e.PFM_SINK) {
     case 'duckdb':
       return { kind: 'duckdb', dataDir: e.PFM_DATA_DIR };

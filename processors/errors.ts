@@ -44,6 +44,16 @@ export class PfmError extends Error {
   }
 }
 
+/** Node socket error codes that mean a request may not have reached the server, or its answer was lost. */
+export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
 /** True for errors that a retry of the same batch may cure (throttling, a sink that is down). */
 export function isRetryable(error: unknown): boolean {
   return error instanceof PfmError && error.retryable;

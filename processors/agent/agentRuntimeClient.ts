@@ -1,10 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import {
   BedrockAgentRuntimeClient,
   type BedrockAgentRuntimeClientConfig,
 } from '@aws-sdk/client-bedrock-agent-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { explicitTarget, keepAliveHandler } from '../sdkClient.js';
 
 /** Options for {@link createAgentRuntimeClient}; without them the SDK resolves region and credentials itself. */
 export interface AgentRuntimeClientOptions {
@@ -21,19 +19,14 @@ export interface AgentRuntimeClientOptions {
  * plain local endpoint does not speak; InvokeAgent streams only its response, so HTTP/1.1 loses nothing in AWS.
  */
 export function createAgentRuntimeClient(options: AgentRuntimeClientOptions = {}): BedrockAgentRuntimeClient {
-  const agentOptions = { keepAlive: true, maxSockets: 4 };
-  const config: BedrockAgentRuntimeClientConfig = {
+  return new BedrockAgentRuntimeClient({
     // Throttling gets the SDK's retries; a stream that broke half-way is not retried (see askAgent).
     maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 5_000,
-      requestTimeout: options.socketTimeoutMs ?? 60_000,
+    requestHandler: keepAliveHandler({
+      maxSockets: 4,
+      connectionTimeoutMs: 5_000,
+      requestTimeoutMs: options.socketTimeoutMs ?? 60_000,
     }),
-  };
-  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
-  if (options.region !== undefined) config.region = options.region;
-  if (options.credentials !== undefined) config.credentials = options.credentials;
-  return new BedrockAgentRuntimeClient(config);
+    ...explicitTarget(options),
+  });
 }

@@ -4,7 +4,9 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { backoffDelay, errorMessage, isRetryableKinesisError, sleep } from '../../stream/kinesis/retry.js';
+import { errorMessage, isRetryableKinesisError } from '../../stream/kinesis/retry.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
+import { chunkByLimits } from '../chunkByLimits.js';
 import { PfmError } from '../errors.js';
 import type { DriftEvent, EventPublisher } from './types.js';
 
@@ -22,15 +24,13 @@ const PERMANENT_ENTRY_ERRORS = new Set([
   'NotAuthorizedForDetailTypeException',
 ]);
 
-export interface EventBridgePublisherOptions {
+export interface EventBridgePublisherOptions extends RetryHooks {
   client: EventBridgeClient;
   eventBusName: string;
   /** Calls per entry, the first included; default 6. */
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -47,27 +47,20 @@ export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
 
 /** Splits entries into PutEvents calls of at most 10 entries and 256 KB, in order. */
 export function chunkEntries(entries: readonly PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
-  const chunks: PutEventsRequestEntry[][] = [];
-  let current: PutEventsRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = putEventsEntrySize(entry);
-    if (size > PUT_EVENTS_LIMITS.bytes) {
-      throw new PfmError(
-        'SINK_REJECTED',
-        `event of ${size} bytes exceeds EventBridge's ${PUT_EVENTS_LIMITS.bytes}-byte limit`,
-      );
-    }
-    if (current.length === PUT_EVENTS_LIMITS.entries || bytes + size > PUT_EVENTS_LIMITS.bytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkByLimits(
+    entries,
+    { maxItems: PUT_EVENTS_LIMITS.entries, maxBytes: PUT_EVENTS_LIMITS.bytes },
+    (entry) => {
+      const size = putEventsEntrySize(entry);
+      if (size > PUT_EVENTS_LIMITS.bytes) {
+        throw new PfmError(
+          'SINK_REJECTED',
+          `event of ${size} bytes exceeds EventBridge's ${PUT_EVENTS_LIMITS.bytes}-byte limit`,
+        );
+      }
+      return size;
+    },
+  );
 }
 
 /**
@@ -77,17 +70,14 @@ export function chunkEntries(entries: readonly PutEventsRequestEntry[]): PutEven
  */
 export class EventBridgePublisher implements EventPublisher {
   private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoff: Backoff;
 
   constructor(private readonly options: EventBridgePublisherOptions) {
     this.maxAttempts = options.maxAttempts ?? 6;
-    this.baseDelayMs = options.baseDelayMs ?? 100;
-    this.maxDelayMs = options.maxDelayMs ?? 5_000;
-    this.random = options.random ?? Math.random;
-    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.backoff = createBackoff(
+      { baseDelayMs: options.baseDelayMs ?? 100, maxDelayMs: options.maxDelayMs ?? 5_000 },
+      options,
+    );
   }
 
   /** Sends every event; resolves once EventBridge accepted all of them. */
@@ -137,7 +127,7 @@ export class EventBridgePublisher implements EventPublisher {
         );
       }
       pending = failed.map((f) => f.entry);
-      await this.sleep(backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random));
+      await this.backoff.after(attempt);
     }
   }
 

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from '../../stream/kinesis/retry.js';
+import { sleep } from '../backoff.js';
 import { PfmError } from '../errors.js';
 import type { DriftStateStore, MonitorState } from './types.js';
 

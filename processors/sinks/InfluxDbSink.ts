@@ -1,11 +1,12 @@
-import { backoffDelay, sleep } from '../../stream/kinesis/retry.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
 import { PfmError } from '../errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
-import { forEachConcurrently } from './concurrency.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
 import { lineProblem, toLine } from './lineProtocol.js';
+import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
+import { sinkRetrySettings } from './retrySettings.js';
 import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
-import type { ResolvedInfluxAuth, RetryHooks, RetrySettings } from './types.js';
+import type { ResolvedInfluxAuth, RetrySettings } from './types.js';
 
 export interface InfluxDbSinkOptions extends RetryHooks {
   /** Base URL of the server, e.g. `https://id-abc.timestream-influxdb.eu-west-1.on.aws:8086`. */
@@ -29,11 +30,6 @@ export interface InfluxDbSinkOptions extends RetryHooks {
 interface Line {
   text: string;
   index: number;
-}
-
-interface Refusal {
-  index: number;
-  reason: string;
 }
 
 // Quarantined payloads are kept whole up to this size; InfluxDB caps a string field at 64 KB.
@@ -68,8 +64,7 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
   private readonly timeoutMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly retry: RetrySettings;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoff: Backoff;
   private readonly now: () => number;
 
   constructor(private readonly options: InfluxDbSinkOptions) {
@@ -87,13 +82,8 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
     this.timeoutMs = options.timeoutMs ?? SINK_DEFAULTS.influxTimeoutMs;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? SINK_DEFAULTS.influxMaxRetryAfterMs;
-    this.retry = {
-      maxAttempts: options.retry?.maxAttempts ?? SINK_DEFAULTS.maxAttempts,
-      baseDelayMs: options.retry?.baseDelayMs ?? SINK_DEFAULTS.baseDelayMs,
-      maxDelayMs: options.retry?.maxDelayMs ?? SINK_DEFAULTS.maxDelayMs,
-    };
-    this.random = options.random ?? Math.random;
-    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.retry = sinkRetrySettings(options.retry);
+    this.backoff = createBackoff(this.retry, options);
     this.now = options.now ?? Date.now;
   }
 
@@ -136,14 +126,11 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
       else refusals.push({ index, reason: problem });
     });
     refusals.push(...(await this.writeAll(lines)));
-    if (refusals.length > 0) {
-      const first = refusals[0] as Refusal;
-      throw new PfmError(
-        'SINK_REJECTED',
-        `InfluxDB refused ${refusals.length} quarantine point(s) in ${this.options.database}; ` +
-          `first: ${rows[first.index]?.source.eventId}: ${first.reason}`,
-      );
-    }
+    throwIfQuarantineRefused(refusals, rows, {
+      store: 'InfluxDB',
+      unit: 'point',
+      place: this.options.database,
+    });
   }
 
   private async writeAll(lines: readonly Line[]): Promise<Refusal[]> {
@@ -151,11 +138,7 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     for (let start = 0; start < lines.length; start += this.batchLines) {
       batches.push(lines.slice(start, start + this.batchLines));
     }
-    const refusals: Refusal[] = [];
-    await forEachConcurrently(batches, this.concurrency, async (batch) => {
-      refusals.push(...(await this.writeBatch(batch)));
-    });
-    return refusals.sort((a, b) => a.index - b.index);
+    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(batch));
   }
 
   /** Writes a batch; on a partial write, halves it until the refused lines are isolated. */
@@ -217,9 +200,7 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
           );
         }
         if (attempt < this.retry.maxAttempts) {
-          await this.sleep(
-            retryAfter ?? backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random),
-          );
+          await (retryAfter === undefined ? this.backoff.after(attempt) : this.backoff.sleep(retryAfter));
           continue;
         }
         throw new PfmError(

@@ -4,10 +4,9 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
-import { backoffDelay, sleep } from '../../stream/kinesis/retry.js';
-import { PfmError } from '../errors.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
+import { CONNECTION_ERROR_CODES, PfmError } from '../errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
-import { forEachConcurrently } from './concurrency.js';
 import {
   PREDICTION_SERIES,
   QUARANTINE_SERIES,
@@ -16,6 +15,8 @@ import {
   SINK_QUARANTINE_CODES,
   TIMESTREAM_LIMITS,
 } from './constants.js';
+import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
+import { sinkRetrySettings } from './retrySettings.js';
 import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
 import {
   recordBytes,
@@ -24,7 +25,7 @@ import {
   type WriteBatch,
   writeBatches,
 } from './timestreamRecords.js';
-import type { RetryHooks, RetrySettings } from './types.js';
+import type { RetrySettings } from './types.js';
 
 export interface TimestreamSinkOptions extends RetryHooks {
   /** A client built with `maxAttempts: 1`: this sink does the retrying, per WriteRecords call. */
@@ -43,23 +44,9 @@ export interface TimestreamSinkOptions extends RetryHooks {
   now?: () => number;
 }
 
-/** A record Timestream refused, by its position in the input. */
-interface Refusal {
-  index: number;
-  reason: string;
-}
-
 // Reasons and quarantined payloads must leave room for the rest of a 2 KB quarantine record.
 const QUARANTINE_REASON_MAX_BYTES = 512;
 const QUARANTINE_VERSION = 1;
-const SOCKET_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
 const SOCKET_ERROR_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
 
 /**
@@ -88,8 +75,7 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
   private readonly quarantineTable: string;
   private readonly concurrency: number;
   private readonly retry: RetrySettings;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoff: Backoff;
   private readonly now: () => number;
 
   constructor(private readonly options: TimestreamSinkOptions) {
@@ -99,13 +85,8 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
     this.table = options.table ?? PREDICTION_SERIES.timestreamTable;
     this.quarantineTable = options.quarantineTable ?? QUARANTINE_SERIES.timestreamTable;
     this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
-    this.retry = {
-      maxAttempts: options.retry?.maxAttempts ?? SINK_DEFAULTS.maxAttempts,
-      baseDelayMs: options.retry?.baseDelayMs ?? SINK_DEFAULTS.baseDelayMs,
-      maxDelayMs: options.retry?.maxDelayMs ?? SINK_DEFAULTS.maxDelayMs,
-    };
-    this.random = options.random ?? Math.random;
-    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.retry = sinkRetrySettings(options.retry);
+    this.backoff = createBackoff(this.retry, options);
     this.now = options.now ?? Date.now;
   }
 
@@ -157,14 +138,11 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
       records.map((_, i) => i),
       QUARANTINE_VERSION,
     );
-    if (refusals.length > 0) {
-      const first = refusals[0] as Refusal;
-      throw new PfmError(
-        'SINK_REJECTED',
-        `Timestream refused ${refusals.length} quarantine record(s) in ${this.options.database}.${this.quarantineTable}; ` +
-          `first: ${rows[first.index]?.source.eventId}: ${first.reason}`,
-      );
-    }
+    throwIfQuarantineRefused(refusals, rows, {
+      store: 'Timestream',
+      unit: 'record',
+      place: `${this.options.database}.${this.quarantineTable}`,
+    });
   }
 
   private async writeAll(
@@ -176,11 +154,7 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
   ): Promise<Refusal[]> {
     if (records.length === 0) return [];
     const batches = writeBatches(records, indices, { measureName: schema.measureName, version });
-    const refusals: Refusal[] = [];
-    await forEachConcurrently(batches, this.concurrency, async (batch) => {
-      refusals.push(...(await this.writeBatch(table, batch)));
-    });
-    return refusals.sort((a, b) => a.index - b.index);
+    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(table, batch));
   }
 
   private async writeBatch(table: string, batch: WriteBatch): Promise<Refusal[]> {
@@ -199,7 +173,7 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
         if (error instanceof RejectedRecordsException) return refusalsOf(error, batch, where);
         const kind = classify(error);
         if (kind === 'retry' && attempt < this.retry.maxAttempts) {
-          await this.sleep(backoffDelay(attempt, this.retry.baseDelayMs, this.retry.maxDelayMs, this.random));
+          await this.backoff.after(attempt);
           continue;
         }
         const detail = describe(error);
@@ -272,7 +246,7 @@ function classify(error: unknown): ErrorKind {
   if (e.name === 'ThrottlingException' || e.name === 'InternalServerException') return 'retry';
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === 'number') return status >= 500 || e.$fault === 'server' ? 'retry' : 'fatal';
-  if (typeof e.code === 'string' && SOCKET_ERROR_CODES.has(e.code)) return 'unreachable';
+  if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return 'unreachable';
   if (typeof e.name === 'string' && SOCKET_ERROR_NAMES.has(e.name)) return 'unreachable';
   return 'fatal';
 }

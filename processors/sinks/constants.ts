@@ -104,6 +104,9 @@ export const SINK_QUARANTINE_CODES = {
   invalidRecord: 'SINK_RECORD_INVALID',
 } as const;
 
+/** Timestream database and table names: 3 to 256 of letters, digits, '_', '.', '-' (developer guide, "Quotas"). */
+export const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
+
 /** Documented Timestream for LiveAnalytics limits the sink respects (developer guide, "Quotas"). */
 export const TIMESTREAM_LIMITS = {
   recordsPerWrite: 100,

@@ -1,7 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { explicitTarget, keepAliveHandler } from '../sdkClient.js';
 
 /** Options for {@link createTimestreamWriteClient}; without them the SDK resolves everything from the environment. */
 export interface TimestreamClientOptions {
@@ -19,18 +17,13 @@ export interface TimestreamClientOptions {
  * stuck call fails the batch instead of the Lambda invocation.
  */
 export function createTimestreamWriteClient(options: TimestreamClientOptions = {}): TimestreamWriteClient {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-  const config: TimestreamWriteClientConfig = {
+  return new TimestreamWriteClient({
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 3_000,
-      requestTimeout: 15_000,
+    requestHandler: keepAliveHandler({
+      maxSockets: options.maxSockets ?? 16,
+      connectionTimeoutMs: 3_000,
+      requestTimeoutMs: 15_000,
     }),
-  };
-  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
-  if (options.region !== undefined) config.region = options.region;
-  if (options.credentials !== undefined) config.credentials = options.credentials;
-  return new TimestreamWriteClient(config);
+    ...explicitTarget(options),
+  });
 }

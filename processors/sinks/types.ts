@@ -12,12 +12,6 @@ export interface RetrySettings {
   maxDelayMs: number;
 }
 
-/** Injected for tests and benchmarks: randomness of the jitter and the sleep between attempts. */
-export interface RetryHooks {
-  random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
 export type InfluxAuth =
   | { kind: 'none' }
   | { kind: 'token'; token: string }

@@ -16,6 +16,7 @@ import {
 } from '../inference/types.js';
 import {
   DUCKDB_DRIFT_TABLE_EXISTS_SQL,
+  driftUnavailable,
   duckDbDriftLatestSql,
   duckDbDriftStatesSql,
   toDriftStatus,
@@ -83,6 +84,10 @@ const DRIFT_SCORE_COLUMNS = `
   state VARCHAR NOT NULL,
   breached BOOLEAN NOT NULL,
   model_version VARCHAR NOT NULL`;
+
+// drift_scores as DriftScoreRow reads it back (toDriftScoreRow): times as epoch milliseconds.
+const DRIFT_SCORE_SELECT = `epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
+  epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version`;
 
 /** The file name of the embedded store inside a data directory. */
 export const STORE_FILE = 'pfm.duckdb';
@@ -215,27 +220,12 @@ export class DuckDbStore
       params.feature = options.feature;
     }
     const rows = await this.query(
-      `SELECT epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
-         epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version
+      `SELECT ${DRIFT_SCORE_SELECT}
        FROM drift_scores ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY window_end DESC, scope, feature LIMIT $limit`,
       params,
     );
-    return rows.map((r) => ({
-      time: Number(r.time),
-      scope: String(r.scope) as DriftScoreRow['scope'],
-      feature: String(r.feature),
-      windowStart: Number(r.window_start),
-      windowEnd: Number(r.window_end),
-      n: Number(r.n),
-      meanShift: Number(r.mean_shift),
-      varianceRatio: Number(r.variance_ratio),
-      psi: Number(r.psi),
-      cusum: Number(r.cusum),
-      state: String(r.state) as DriftScoreRow['state'],
-      breached: r.breached === true,
-      modelVersion: String(r.model_version),
-    }));
+    return rows.map(toDriftScoreRow);
   }
 
   /** Runs a read query and returns its rows as plain JSON-friendly objects. */
@@ -403,8 +393,7 @@ export class DuckDbStore
       `WITH recent AS (
          SELECT DISTINCT window_end FROM drift_scores WHERE scope = $scope ORDER BY window_end DESC LIMIT $windows
        )
-       SELECT epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
-         epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version
+       SELECT ${DRIFT_SCORE_SELECT}
        FROM drift_scores WHERE scope = $scope AND window_end IN (SELECT window_end FROM recent)
        ORDER BY window_end, feature`,
       { scope: options.scope, windows },
@@ -417,21 +406,7 @@ export class DuckDbStore
         windowEnd: Number(r.window_end),
         windows: Number(r.windows),
       })),
-      rows: rows.map((r) => ({
-        time: Number(r.time),
-        scope: String(r.scope) as DriftScoreRow['scope'],
-        feature: String(r.feature),
-        windowStart: Number(r.window_start),
-        windowEnd: Number(r.window_end),
-        n: Number(r.n),
-        meanShift: Number(r.mean_shift),
-        varianceRatio: Number(r.variance_ratio),
-        psi: Number(r.psi),
-        cusum: Number(r.cusum),
-        state: String(r.state) as DriftScoreRow['state'],
-        breached: r.breached === true,
-        modelVersion: String(r.model_version),
-      })),
+      rows: rows.map(toDriftScoreRow),
     };
   }
 
@@ -467,12 +442,7 @@ export class DuckDbStore
     const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
     const [exists] = await this.query(DUCKDB_DRIFT_TABLE_EXISTS_SQL);
     if (Number(exists?.n ?? 0) === 0) {
-      return {
-        available: false,
-        unavailableReason: 'the store has no drift_scores table: the drift monitor has not written to it',
-        scopes: [],
-        windowsByState: { OK: 0, WARN: 0, DRIFT: 0 },
-      };
+      return driftUnavailable('the store has no drift_scores table: the drift monitor has not written to it');
     }
     const latest = duckDbDialect();
     const latestSql = duckDbDriftLatestSql(latest, range, features);
@@ -519,4 +489,22 @@ function appendPrediction(a: DuckDBAppender, r: PredictionRow): void {
   a.appendDouble(r.toolWearMin);
   a.appendVarchar(r.source.eventId);
   a.endRow();
+}
+
+function toDriftScoreRow(r: Record<string, unknown>): DriftScoreRow {
+  return {
+    time: Number(r.time),
+    scope: String(r.scope) as DriftScoreRow['scope'],
+    feature: String(r.feature),
+    windowStart: Number(r.window_start),
+    windowEnd: Number(r.window_end),
+    n: Number(r.n),
+    meanShift: Number(r.mean_shift),
+    varianceRatio: Number(r.variance_ratio),
+    psi: Number(r.psi),
+    cusum: Number(r.cusum),
+    state: String(r.state) as DriftScoreRow['state'],
+    breached: r.breached === true,
+    modelVersion: String(r.model_version),
+  };
 }

@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-timestream-query';
 import { PfmError } from '../errors.js';
 import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES } from '../sinks/constants.js';
-import { timestreamDriftLatestSql, timestreamDriftStatesSql, toDriftStatus } from './queries/driftSql.js';
+import {
+  driftUnavailable,
+  timestreamDriftLatestSql,
+  timestreamDriftStatesSql,
+  toDriftStatus,
+} from './queries/driftSql.js';
 import { assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
 import type { Row } from './queries/rows.js';
 import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
@@ -201,12 +206,9 @@ export class TimestreamQueries implements PeriodQueries {
       return toDriftStatus(latest, states);
     } catch (error) {
       if (!isMissingTable(error)) throw queryError(error, `${this.tables.database}.${this.tables.drift}`);
-      return {
-        available: false,
-        unavailableReason: `cannot read ${this.tables.database}.${this.tables.drift} (${errorName(error)}): no drift table, or no timestream:Select on it`,
-        scopes: [],
-        windowsByState: { OK: 0, WARN: 0, DRIFT: 0 },
-      };
+      return driftUnavailable(
+        `cannot read ${this.tables.database}.${this.tables.drift} (${errorName(error)}): no drift table, or no timestream:Select on it`,
+      );
     }
   }
 }

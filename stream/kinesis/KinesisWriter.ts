@@ -3,8 +3,10 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
+import { type Backoff, createBackoff, type RetryHooks } from '../../processors/backoff.js';
+import { chunkByLimits } from '../../processors/chunkByLimits.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
-import { backoffDelay, errorMessage, errorName, isRetryableKinesisError, sleep } from './retry.js';
+import { errorMessage, errorName, isRetryableKinesisError } from './retry.js';
 
 /** Kinesis PutRecords limits. */
 export const PUT_RECORDS_LIMITS = {
@@ -48,7 +50,7 @@ export interface PutRecordsClient {
 }
 
 /** Options for {@link KinesisWriter}. */
-export interface KinesisWriterOptions {
+export interface KinesisWriterOptions extends RetryHooks {
   client: PutRecordsClient;
   streamName: string;
   /** Tries per record, the first included; default 5. */
@@ -57,8 +59,6 @@ export interface KinesisWriterOptions {
   maxDelayMs?: number;
   /** Calls in flight at once; default 1, which keeps a partition key's records in order (retries aside). */
   concurrency?: number;
-  random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Writes records with PutRecords within the call limits, retrying only the entries Kinesis failed. */
@@ -66,21 +66,18 @@ export class KinesisWriter {
   private readonly client: PutRecordsClient;
   private readonly streamName: string;
   private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
   private readonly concurrency: number;
-  private readonly random: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoff: Backoff;
 
   constructor(opts: KinesisWriterOptions) {
     this.client = opts.client;
     this.streamName = opts.streamName;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
-    this.baseDelayMs = opts.baseDelayMs ?? 100;
-    this.maxDelayMs = opts.maxDelayMs ?? 5_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
-    this.random = opts.random ?? Math.random;
-    this.sleep = opts.sleep ?? ((ms) => sleep(ms));
+    this.backoff = createBackoff(
+      { baseDelayMs: opts.baseDelayMs ?? 100, maxDelayMs: opts.maxDelayMs ?? 5_000 },
+      opts,
+    );
   }
 
   /** Writes all entries; what still failed after maxAttempts comes back in `failed`, nothing is dropped. */
@@ -108,8 +105,7 @@ export class KinesisWriter {
     // Why the entries still pending failed last time, reported if the attempts run out.
     let lastFailures: FailedEntry[] = [];
     while (pending.length > 0 && attempts < this.maxAttempts) {
-      if (attempts > 0)
-        await this.sleep(backoffDelay(attempts, this.baseDelayMs, this.maxDelayMs, this.random));
+      if (attempts > 0) await this.backoff.after(attempts);
       attempts++;
       let out: PutRecordsCommandOutput;
       try {
@@ -162,24 +158,11 @@ export class KinesisWriter {
 
 /** Splits entries into PutRecords calls of at most 500 records and 5 MB; rejects an oversized record before any call. */
 export function splitIntoCalls(entries: readonly WriteEntry[]): WriteEntry[][] {
-  const chunks: WriteEntry[][] = [];
-  let current: WriteEntry[] = [];
-  let bytes = 0;
-  for (const [index, entry] of entries.entries()) {
-    const size = recordBytes(entry, index);
-    if (
-      current.length === PUT_RECORDS_LIMITS.maxRecords ||
-      bytes + size > PUT_RECORDS_LIMITS.maxRequestBytes
-    ) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkByLimits(
+    entries,
+    { maxItems: PUT_RECORDS_LIMITS.maxRecords, maxBytes: PUT_RECORDS_LIMITS.maxRequestBytes },
+    recordBytes,
+  );
 }
 
 function recordBytes(entry: WriteEntry, index: number): number {

@@ -1,14 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
   type KinesisClientConfig,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { sleep } from '../../processors/backoff.js';
+import { keepAliveHandler } from '../../processors/sdkClient.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
-import { sleep } from './retry.js';
 
 /** kinesis-local namespaces streams under this account when the access key id is not a 12-digit account id. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -26,13 +24,8 @@ export interface KinesisClientOptions {
 
 /** A Kinesis client over HTTP/1.1 keep-alive (kinesis-local rejects the HTTP/2 handler); loopback endpoints get dummy credentials. */
 export function createKinesisClient(opts: KinesisClientOptions = {}): KinesisClient {
-  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
   const config: KinesisClientConfig = {
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 5_000,
-    }),
+    requestHandler: keepAliveHandler({ maxSockets: MAX_SOCKETS, connectionTimeoutMs: 5_000 }),
   };
   if (opts.endpoint !== undefined) config.endpoint = opts.endpoint;
   if (opts.endpoint !== undefined && isLoopbackEndpoint(opts.endpoint)) {

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { sleep } from '../../processors/backoff.js';
 import type { DriftMonitor, DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
 import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { createLocalDriftMonitor } from '../../processors/drift/localMonitor.js';
@@ -11,7 +12,6 @@ import { encodeReading } from '../codec/readingCodec.js';
 import { createKinesisClient, ensureStream } from '../kinesis/client.js';
 import { KinesisLocal } from '../kinesis/KinesisLocal.js';
 import { KinesisWriter, type WriteEntry } from '../kinesis/KinesisWriter.js';
-import { sleep } from '../kinesis/retry.js';
 import { EventSourceRunner } from '../runner/EventSourceRunner.js';
 import { FileCheckpointStore } from '../runner/FileCheckpointStore.js';
 import { FileDeadLetter } from '../runner/FileDeadLetter.js';

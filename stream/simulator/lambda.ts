@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { parseConfig } from '../../processors/configSchema.js';
 import { PfmError } from '../../processors/errors.js';
 import { encodeReading } from '../codec/readingCodec.js';
 import { createKinesisClient } from '../kinesis/client.js';
@@ -30,12 +31,7 @@ export interface SimulatorLambdaConfig {
 
 /** Reads and validates the simulator function's environment, naming the variable that is wrong. */
 export function readSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorLambdaConfig {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new PfmError('CONFIG_INVALID', `invalid configuration: ${problems}`);
-  }
-  const c = parsed.data;
+  const c = parseConfig(configSchema, env, 'configuration');
   const drift = c.PFM_SIM_DRIFT.split(';')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { FAILURE_MODES, type PredictionRow } from '../../processors/inference/types.js';
+import { closeServer, isSigned, listenOnLoopback, readBody } from '../helpers/httpStandIn.js';
 
 /**
  * TEST AID, not a Timestream implementation: an HTTP server on 127.0.0.1 that speaks the Timestream Query wire
@@ -52,12 +52,6 @@ const SCALAR_TYPES: Record<string, string> = {
   TIMESTAMP: 'TIMESTAMP',
   TIMESTAMP_MS: 'TIMESTAMP',
 };
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
 
 /** A value as Timestream's wire format writes it. */
 function datum(value: unknown, type: string): Record<string, unknown> {
@@ -111,12 +105,7 @@ export class TimestreamQueryStandIn {
         res.end(JSON.stringify({ __type: 'InternalServerException', message: String(error) }));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new TimestreamQueryStandIn(server, `http://127.0.0.1:${port}`, instance, db, options);
+    standIn = new TimestreamQueryStandIn(server, await listenOnLoopback(server), instance, db, options);
     return standIn;
   }
 
@@ -198,8 +187,7 @@ export class TimestreamQueryStandIn {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
     this.db.closeSync();
     this.instance.closeSync();
   }
@@ -227,7 +215,7 @@ export class TimestreamQueryStandIn {
     const call: QueryCall = {
       target,
       contentType: req.headers['content-type'],
-      signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'),
+      signed: isSigned(req),
       status: 0,
       rows: 0,
       ...(body.QueryString !== undefined ? { queryString: body.QueryString } : {}),

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BedrockAgentFunctionResponse } from '@aws-lambda-powertools/event-handler/types';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { Context } from 'aws-lambda';
+import { closeServer, isSigned, listenOnLoopback, readBody } from './httpStandIn.js';
 
 /**
  * TEST AID, not a Bedrock implementation: an HTTP/1.1 server on 127.0.0.1 that answers InvokeAgent
@@ -79,12 +79,6 @@ export function encodeEvent(event: Exclude<StandInEvent, { pauseMs: number }>): 
   });
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The Bedrock Agent Runtime stand-in (see the module comment). */
@@ -128,7 +122,7 @@ export class BedrockAgentStandIn {
         inputText: body.inputText ?? '',
         enableTrace: body.enableTrace === true,
         streamFinalResponse: body.streamingConfigurations?.streamFinalResponse === true,
-        signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'),
+        signed: isSigned(req),
         contentType: req.headers['content-type'],
       };
       standIn?.turns.push(turn);
@@ -156,19 +150,13 @@ export class BedrockAgentStandIn {
       }
       res.end();
     };
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new BedrockAgentStandIn(server, `http://127.0.0.1:${port}`);
+    standIn = new BedrockAgentStandIn(server, await listenOnLoopback(server));
     return standIn;
   }
 
   /** Stops listening and closes open connections. */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, isSigned, listenOnLoopback, readBody } from './httpStandIn.js';
 
 /**
  * TEST AID, not an EventBridge implementation: an HTTP server on 127.0.0.1 that speaks the PutEvents wire
@@ -74,12 +74,7 @@ export class EventBridgeStandIn {
     const server = createServer((req, res) => {
       void standIn?.handle(req, res);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new EventBridgeStandIn(server, `http://127.0.0.1:${port}`);
+    standIn = new EventBridgeStandIn(server, await listenOnLoopback(server));
     return standIn;
   }
 
@@ -119,19 +114,17 @@ export class EventBridgeStandIn {
 
   /** Stops listening and closes open connections. */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const contentType = req.headers['content-type'];
     const call: PutEventsCall = {
       target,
       contentType,
-      signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'),
+      signed: isSigned(req),
       entries: 0,
       bytes: 0,
       status: 200,
@@ -156,7 +149,7 @@ export class EventBridgeStandIn {
     }
     let body: { Entries?: WireEntry[] };
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: WireEntry[] };
+      body = JSON.parse(raw) as { Entries?: WireEntry[] };
     } catch {
       return fail(400, 'SerializationException', 'body is not JSON');
     }

@@ -1,13 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-
-const LOOPBACK = '127.0.0.1';
-const START_TRIES = 3;
-const OUTPUT_TAIL_CHARS = 8_000;
+import { freePort, LOOPBACK, startOnFreePorts } from '../../stream/process/loopback.js';
+import { ServerProcess } from '../../stream/process/ServerProcess.js';
 
 /** The path of Debian's `influxd` (package `influxdb`), or undefined when it is not installed. */
 export function findInfluxd(): string | undefined {
@@ -44,52 +41,28 @@ export interface InfluxSeries {
  * HTTP and RPC bound to 127.0.0.1 on free ports, reporting and every other listener off.
  */
 export class InfluxServer {
-  private hasExited = false;
-  private readonly exited: Promise<void>;
-  private readonly killOnExit = (): void => {
-    this.child.kill('SIGKILL');
-  };
-
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly serverProcess: ServerProcess,
     readonly url: string,
     private readonly dir: string,
     private readonly options: InfluxServerOptions,
-    private readonly output: () => string,
-  ) {
-    this.exited = new Promise((done) => {
-      const finish = (): void => {
-        this.hasExited = true;
-        done();
-      };
-      child.once('exit', finish);
-      child.once('error', finish);
-    });
-    process.once('exit', this.killOnExit);
-  }
+  ) {}
 
   /** Starts influxd and resolves once /ping answers (and the admin user exists, when asked for). */
   static async start(options: InfluxServerOptions = {}): Promise<InfluxServer> {
     const influxd = findInfluxd();
     if (influxd === undefined) throw new Error('influxd is not installed (apt-get install -y influxdb)');
-    let lastError: unknown;
-    // A free port can be taken by someone else before influxd binds it: try again with new ports.
-    for (let attempt = 1; attempt <= START_TRIES; attempt++) {
-      const server = InfluxServer.spawn(influxd, await freePort(), await freePort(), options);
-      try {
+    return startOnFreePorts(
+      async () => InfluxServer.spawn(influxd, await freePort(), await freePort(), options),
+      async (server) => {
         await server.waitReady(options.readyTimeoutMs ?? 30_000);
         if (options.admin) {
           await server.query(
             `CREATE USER "${options.admin.username}" WITH PASSWORD '${options.admin.password}' WITH ALL PRIVILEGES`,
           );
         }
-        return server;
-      } catch (error) {
-        lastError = error;
-        await server.stop();
-      }
-    }
-    throw lastError;
+      },
+    );
   }
 
   private static spawn(
@@ -105,32 +78,23 @@ export class InfluxServer {
       env: { PATH: process.env.PATH, HOME: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let tail = '';
-    const keep = (chunk: Buffer): void => {
-      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.unref();
-    for (const stream of [child.stdout, child.stderr]) (stream as net.Socket | null)?.unref();
-    return new InfluxServer(child, `http://${LOOPBACK}:${httpPort}`, dir, options, () => tail);
+    const serverProcess = new ServerProcess(child, options.stopTimeoutMs ?? 5_000);
+    return new InfluxServer(serverProcess, `http://${LOOPBACK}:${httpPort}`, dir, options);
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.hasExited)
-        throw new Error(`influxd exited during start (code ${this.child.exitCode}): ${this.output()}`);
-      try {
+  private waitReady(timeoutMs: number): Promise<void> {
+    return this.serverProcess.waitReady({
+      probe: async () => {
         const res = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1_000) });
-        if (res.status === 204) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline)
-        throw new Error(`influxd did not answer /ping within ${timeoutMs} ms: ${this.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+        return res.status === 204;
+      },
+      timeoutMs,
+      intervalMs: 50,
+      exited: (code) =>
+        new Error(`influxd exited during start (code ${code}): ${this.serverProcess.output()}`),
+      timedOut: () =>
+        new Error(`influxd did not answer /ping within ${timeoutMs} ms: ${this.serverProcess.output()}`),
+    });
   }
 
   /** Runs InfluxQL through POST /query (epoch=ms timestamps) and returns the series of the first statement. */
@@ -156,23 +120,7 @@ export class InfluxServer {
 
   /** SIGTERM, then SIGKILL after the stop timeout; removes the temp directory. */
   async stop(): Promise<void> {
-    process.removeListener('exit', this.killOnExit);
-    if (!this.hasExited) {
-      this.child.ref();
-      this.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        this.exited.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs ?? 5_000);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
+    await this.serverProcess.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -261,18 +209,4 @@ bind-address = "${LOOPBACK}:${rpcPort}"
 [[udp]]
   enabled = false
 `;
-}
-
-/** A TCP port that is free on the loopback address right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, isSigned, listenOnLoopback, readBody } from './httpStandIn.js';
 
 /**
  * TEST AID, not a Timestream implementation: an HTTP server on 127.0.0.1 that speaks the Timestream Write wire
@@ -156,12 +156,7 @@ export class TimestreamStandIn {
       void standIn?.handle(req, res);
     });
     server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new TimestreamStandIn(server, `http://127.0.0.1:${port}`, options);
+    standIn = new TimestreamStandIn(server, await listenOnLoopback(server), options);
     return standIn;
   }
 
@@ -208,19 +203,16 @@ export class TimestreamStandIn {
 
   /** Closes the server and its keep-alive connections. */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const call: StandInCall = {
       target,
       contentType: req.headers['content-type'],
-      signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'),
+      signed: isSigned(req),
       records: 0,
       status: 200,
     };

@@ -116,3 +116,13 @@ export function toDriftStatus(latest: readonly Row[], states: readonly Row[]): D
     windowsByState,
   };
 }
+
+/** The DriftStatus of a store whose drift table cannot be read, saying why. */
+export function driftUnavailable(reason: string): DriftStatus {
+  return {
+    available: false,
+    unavailableReason: reason,
+    scopes: [],
+    windowsByState: { OK: 0, WARN: 0, DRIFT: 0 },
+  };
+}

@@ -1,4 +1,5 @@
 import { PfmError } from '../../errors.js';
+import { TIMESTREAM_NAME } from '../../sinks/constants.js';
 import { assertDeviceId, assertWhole } from './inputs.js';
 
 /** Values a DuckDB prepared statement binds. */
@@ -49,9 +50,6 @@ export function duckDbDialect(): SqlDialect {
   };
 }
 
-/** Timestream database and table names (developer guide, "Quotas"): checked again before they are quoted. */
-const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
-
 /** Where a Timestream deployment keeps its tables (named by configuration, as the sinks write them). */
 export interface TimestreamTables {
   database: string;
@@ -62,7 +60,7 @@ export interface TimestreamTables {
   measureNames: { predictions: string; quarantine: string; drift: string };
 }
 
-/** `"database"."table"`, for names that passed TIMESTREAM_NAME. */
+/** `"database"."table"`, for names that pass TIMESTREAM_NAME (checked again here before they are quoted). */
 export function timestreamTable(database: string, table: string): string {
   for (const name of [database, table]) {
     if (!TIMESTREAM_NAME.test(name))

@@ -1,7 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { TimestreamQueryClient, type TimestreamQueryClientConfig } from '@aws-sdk/client-timestream-query';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { explicitTarget, keepAliveHandler } from '../../sdkClient.js';
 
 /** Options for {@link createTimestreamQueryClient}; without them the SDK resolves everything from the environment. */
 export interface TimestreamQueryClientOptions {
@@ -20,18 +18,13 @@ export interface TimestreamQueryClientOptions {
 export function createTimestreamQueryClient(
   options: TimestreamQueryClientOptions = {},
 ): TimestreamQueryClient {
-  const agentOptions = { keepAlive: true, maxSockets: 8 };
-  const config: TimestreamQueryClientConfig = {
+  return new TimestreamQueryClient({
     maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 3_000,
-      requestTimeout: options.requestTimeoutMs ?? 20_000,
+    requestHandler: keepAliveHandler({
+      maxSockets: 8,
+      connectionTimeoutMs: 3_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
     }),
-  };
-  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
-  if (options.region !== undefined) config.region = options.region;
-  if (options.credentials !== undefined) config.credentials = options.credentials;
-  return new TimestreamQueryClient(config);
+    ...explicitTarget(options),
+  });
 }

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { PfmError } from './errors.js';
+import { TIMESTREAM_NAME } from './sinks/constants.js';
+
+/** A setting that must not be empty once trimmed. */
+export const nonEmptyText = z.string().trim().min(1, 'must not be empty');
+
+/** A whole number within [min, max], given as text (an environment variable). */
+export function wholeNumberText(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/** A Timestream database or table name. */
+export const timestreamName = nonEmptyText.regex(
+  TIMESTREAM_NAME,
+  "must be 3-256 characters of letters, digits, '_', '.', '-'",
+);
+
+/** Parses settings once at the edge; throws CONFIG_INVALID naming every setting that is wrong (`what` says whose). */
+export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new PfmError('CONFIG_INVALID', `invalid ${what}: ${problems}`);
+  }
+  return parsed.data;
+}
