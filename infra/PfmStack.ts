@@ -6,7 +6,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type PfmStackConfig, type PfmStackSettings, resolveStackConfig } from './config.js';
-import { ENV, LAMBDA_ENTRIES, LAMBDA_TASK_ROOT, resourceNames, SERVICE_NAMES } from './constants.js';
+import {
+  ENV,
+  LAMBDA_ENTRIES,
+  LAMBDA_TASK_ROOT,
+  resourceNames,
+  SERVICE_NAMES,
+  TIMESTREAM_TABLES,
+} from './constants.js';
+import { DriftStateTable } from './constructs/DriftStateTable.js';
 import { FleetSimulator } from './constructs/FleetSimulator.js';
 import { MaintenanceAgent } from './constructs/MaintenanceAgent.js';
 import { PipelineAlarms } from './constructs/PipelineAlarms.js';
@@ -33,6 +41,7 @@ export class PfmStack extends Stack {
   readonly store: PredictionStore;
   readonly inference: StreamProcessor;
   readonly drift: StreamProcessor;
+  readonly driftState: DriftStateTable;
   readonly events: RetrainingEvents;
   readonly alertsTopic: sns.Topic;
   readonly simulator: FleetSimulator;
@@ -134,6 +143,11 @@ export class PfmStack extends Stack {
     this.store.grantWrite(this.inference.fn, ['predictions', 'quarantine']);
 
     this.events = new RetrainingEvents(this, 'Events', { names, key: this.key, topic: this.alertsTopic });
+    this.driftState = new DriftStateTable(this, 'DriftState', {
+      tableName: names.driftStateTable,
+      key: this.key,
+    });
+    const timestreamDrift = this.store.tables.drift !== undefined;
     this.drift = new StreamProcessor(this, 'Drift', {
       stream: this.stream,
       key: this.key,
@@ -146,17 +160,28 @@ export class PfmStack extends Stack {
         memoryMb: config.drift.memoryMb,
         timeoutSeconds: config.drift.timeoutSeconds,
         model: true,
-        // Drift scores go to CloudWatch metrics (EMF) unless the sink is the embedded store: the drift function
-        // needs the sink's kind only, and no network path to the store.
+        // Drift scores go to Timestream's drift table and CloudWatch metrics (EMF); with InfluxDB, to the metrics
+        // only (the function stays outside the store's VPC). All shards share one state table.
         environment: {
           [ENV.sink]: config.sink.kind,
           [ENV.modelDir]: MODEL_DIR,
           [ENV.eventBusName]: this.events.bus.eventBusName,
+          [ENV.driftStateTable]: this.driftState.table.tableName,
+          // Longer than the function can run: only a crashed holder's lock is ever taken over.
+          [ENV.driftLockLeaseSeconds]: String(config.drift.timeoutSeconds + 60),
+          ...(timestreamDrift
+            ? {
+                [ENV.timestreamDatabase]: names.timestreamDatabase,
+                [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
+              }
+            : {}),
         },
       },
       source: config.drift,
     });
     this.events.bus.grantPutEventsTo(this.drift.fn.role);
+    this.driftState.grantStateAccess(this.drift.fn);
+    if (timestreamDrift) this.store.grantWrite(this.drift.fn, ['drift']);
 
     this.simulator = new FleetSimulator(this, 'Simulator', {
       stream: this.stream,

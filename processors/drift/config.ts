@@ -1,21 +1,51 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, wholeNumberText } from '../configSchema.js';
+import { nonEmptyText, parseConfig, timestreamName, wholeNumberText } from '../configSchema.js';
+import { DRIFT_SERIES } from '../sinks/constants.js';
 import { SINK_KINDS } from '../sinks/types.js';
 
-const driftEnvSchema = z.object({
-  /** The event bus drift events go to (infra sets it). */
-  PFM_EVENT_BUS: nonEmptyText,
-  PFM_MODEL_DIR: nonEmptyText.optional(),
-  /** Where scores go: the embedded store (duckdb) or, for the remote sinks, CloudWatch metrics. */
-  PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
-  PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),
-  /** Decision memory and partial windows; must be shared by all shards' invocations (EFS) to merge them. */
-  PFM_DRIFT_STATE_DIR: nonEmptyText.default('/tmp/pfm-drift'),
-  /** Shards whose partial windows make a fleet window. */
-  PFM_DRIFT_SHARDS: wholeNumberText(1, 10_000).default(1),
-  /** A calibration file (pfm drift calibrate); without it, iid thresholds. */
-  PFM_DRIFT_CALIBRATION: nonEmptyText.optional(),
-});
+/** A DynamoDB table name: 3 to 255 of letters, digits, '_', '.', '-'. */
+const dynamoDbTableName = nonEmptyText.regex(
+  /^[A-Za-z0-9_.-]{3,255}$/,
+  "must be 3-255 characters of letters, digits, '_', '.', '-'",
+);
+
+const driftEnvSchema = z
+  .object({
+    /** The event bus drift events go to (infra sets it). */
+    PFM_EVENT_BUS: nonEmptyText,
+    PFM_MODEL_DIR: nonEmptyText.optional(),
+    /**
+     * Where scores go: the embedded store (duckdb); Timestream's drift table and CloudWatch metrics (timestream);
+     * CloudWatch metrics only (influxdb).
+     */
+    PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
+    PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),
+    /** Timestream database and drift table the scores go to (PFM_SINK=timestream). */
+    TIMESTREAM_DATABASE: timestreamName.optional(),
+    TIMESTREAM_DRIFT_TABLE: timestreamName.default(DRIFT_SERIES.timestreamTable),
+    /**
+     * A DynamoDB table that keeps the decision memory and the shards' partial windows (DynamoDbDriftStateStore):
+     * shared by every shard and cold start. Without it, PFM_DRIFT_STATE_DIR (local use).
+     */
+    PFM_DRIFT_STATE_TABLE: dynamoDbTableName.optional(),
+    /** Lease of the DynamoDB lock: longer than the function's timeout, so only a crashed holder loses it. */
+    PFM_DRIFT_LOCK_LEASE_SECONDS: wholeNumberText(1, 3_600).default(960),
+    /** Decision memory and partial windows on disk; shared by all shards' invocations only on EFS. */
+    PFM_DRIFT_STATE_DIR: nonEmptyText.default('/tmp/pfm-drift'),
+    /** Shards whose partial windows make a fleet window. */
+    PFM_DRIFT_SHARDS: wholeNumberText(1, 10_000).default(1),
+    /** A calibration file (pfm drift calibrate); without it, iid thresholds. */
+    PFM_DRIFT_CALIBRATION: nonEmptyText.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.PFM_SINK === 'timestream' && c.TIMESTREAM_DATABASE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TIMESTREAM_DATABASE'],
+        message: 'required when PFM_SINK is timestream (the drift table is in it)',
+      });
+    }
+  });
 
 export type DriftConfig = z.infer<typeof driftEnvSchema>;
 

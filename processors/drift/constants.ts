@@ -78,3 +78,11 @@ export const SEVERITY_BANDS = {
   medium: { psi: 0.1, meanShift: 0.5, varianceRatio: 1.5 },
   high: { psi: 0.25, meanShift: 1, varianceRatio: 2 },
 } as const;
+
+/** Key and attribute names of the drift state table (DynamoDbDriftStateStore; infra creates the table with them). */
+export const DRIFT_STATE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; the table's TTL attribute, so old partials and abandoned locks disappear. */
+  ttl: 'expiresAt',
+} as const;

@@ -1,18 +1,25 @@
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisStreamStateResponse } from 'aws-lambda';
+import { PfmError } from '../errors.js';
+import { keepAliveHandler } from '../sdkClient.js';
+import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
+import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
 import { loadCalibration } from './calibration.js';
 import { readDriftConfig } from './config.js';
 import { createDriftCore } from './core.js';
+import { DynamoDbDriftStateStore } from './DynamoDbDriftStateStore.js';
 import { EventBridgePublisher } from './EventBridgePublisher.js';
 import { FileDriftStateStore } from './FileDriftStateStore.js';
 import { createTumblingWindowHandler, type TumblingWindowEvent } from './handler.js';
 import { MetricsDriftScoreSink } from './MetricsDriftScoreSink.js';
 import { modelEngineerFor } from './modelFeatures.js';
 import { loadDriftReference } from './reference.js';
-import type { DriftScoreSink, Evaluation } from './types.js';
+import { TimestreamDriftScoreSink } from './TimestreamDriftScoreSink.js';
+import type { DriftScoreSink, DriftStateStore, Evaluation } from './types.js';
 
 // Wired once per execution environment. A reference that does not match the model stops the cold start here.
 const config = readDriftConfig();
@@ -29,10 +36,49 @@ const core = createDriftCore({
 });
 
 async function openScoreSink(): Promise<DriftScoreSink> {
-  if (config.PFM_SINK !== 'duckdb') return new MetricsDriftScoreSink(metrics);
+  const metricsSink = new MetricsDriftScoreSink(metrics);
+  if (config.PFM_SINK === 'influxdb') return metricsSink;
+  if (config.PFM_SINK === 'timestream') {
+    const client = createTimestreamWriteClient();
+    try {
+      await client.config.region();
+    } catch (error) {
+      throw new PfmError('CONFIG_INVALID', `invalid configuration: AWS_REGION: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    const timestream = new TimestreamDriftScoreSink({
+      writer: new TimestreamWriter({ client, database: config.TIMESTREAM_DATABASE as string }),
+      table: config.TIMESTREAM_DRIFT_TABLE,
+      modelName: reference.modelName,
+    });
+    // The table feeds the dashboard and the agent; the metrics feed CloudWatch alarms and cost nothing extra.
+    return {
+      writeDriftScores: async (rows) => {
+        await timestream.writeDriftScores(rows);
+        await metricsSink.writeDriftScores(rows);
+      },
+    };
+  }
   // Imported on demand: the native DuckDB binding has no business in a Lambda that writes elsewhere.
   const { DuckDbStore, STORE_FILE } = await import('../store/DuckDbStore.js');
   return DuckDbStore.open(join(config.PFM_DATA_DIR, STORE_FILE));
+}
+
+/** DynamoDB when a table is configured (every shard and cold start sees the same state), else a directory. */
+function openStateStore(): DriftStateStore {
+  if (config.PFM_DRIFT_STATE_TABLE === undefined) return new FileDriftStateStore(config.PFM_DRIFT_STATE_DIR);
+  return new DynamoDbDriftStateStore({
+    client: new DynamoDBClient({
+      requestHandler: keepAliveHandler({
+        maxSockets: 8,
+        connectionTimeoutMs: 3_000,
+        requestTimeoutMs: 10_000,
+      }),
+    }),
+    table: config.PFM_DRIFT_STATE_TABLE,
+    leaseMs: config.PFM_DRIFT_LOCK_LEASE_SECONDS * 1000,
+  });
 }
 
 function record(evaluation: Evaluation): void {
@@ -49,7 +95,7 @@ function record(evaluation: Evaluation): void {
 
 const handleWindow = createTumblingWindowHandler({
   core,
-  store: new FileDriftStateStore(config.PFM_DRIFT_STATE_DIR),
+  store: openStateStore(),
   publisher: new EventBridgePublisher({
     client: new EventBridgeClient({}),
     eventBusName: config.PFM_EVENT_BUS,

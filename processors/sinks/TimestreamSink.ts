@@ -1,30 +1,17 @@
-import {
-  type _Record,
-  RejectedRecordsException,
-  type TimestreamWriteClient,
-  WriteRecordsCommand,
-} from '@aws-sdk/client-timestream-write';
-import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
-import { CONNECTION_ERROR_CODES, PfmError } from '../errors.js';
+import type { _Record, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { RetryHooks } from '../backoff.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import {
   PREDICTION_SERIES,
   QUARANTINE_SERIES,
   type SeriesSchema,
-  SINK_DEFAULTS,
   SINK_QUARANTINE_CODES,
   TIMESTREAM_LIMITS,
 } from './constants.js';
-import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
-import { sinkRetrySettings } from './retrySettings.js';
+import { type Refusal, throwIfQuarantineRefused } from './refusals.js';
 import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
-import {
-  recordBytes,
-  recordProblem,
-  timestreamRecord,
-  type WriteBatch,
-  writeBatches,
-} from './timestreamRecords.js';
+import { TimestreamWriter } from './TimestreamWriter.js';
+import { recordBytes, recordProblem, timestreamRecord } from './timestreamRecords.js';
 import type { RetrySettings } from './types.js';
 
 export interface TimestreamSinkOptions extends RetryHooks {
@@ -47,7 +34,6 @@ export interface TimestreamSinkOptions extends RetryHooks {
 // Reasons and quarantined payloads must leave room for the rest of a 2 KB quarantine record.
 const QUARANTINE_REASON_MAX_BYTES = 512;
 const QUARANTINE_VERSION = 1;
-const SOCKET_ERROR_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
 
 /**
  * Timestream for LiveAnalytics behind the sink ports: one multi-measure record per prediction (measure name
@@ -73,9 +59,7 @@ const SOCKET_ERROR_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeou
 export class TimestreamSink implements PredictionSink, QuarantineSink {
   private readonly table: string;
   private readonly quarantineTable: string;
-  private readonly concurrency: number;
-  private readonly retry: RetrySettings;
-  private readonly backoff: Backoff;
+  private readonly writer: TimestreamWriter;
   private readonly now: () => number;
 
   constructor(private readonly options: TimestreamSinkOptions) {
@@ -84,9 +68,7 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
     }
     this.table = options.table ?? PREDICTION_SERIES.timestreamTable;
     this.quarantineTable = options.quarantineTable ?? QUARANTINE_SERIES.timestreamTable;
-    this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
-    this.retry = sinkRetrySettings(options.retry);
-    this.backoff = createBackoff(this.retry, options);
+    this.writer = new TimestreamWriter(options);
     this.now = options.now ?? Date.now;
   }
 
@@ -152,52 +134,7 @@ export class TimestreamSink implements PredictionSink, QuarantineSink {
     indices: readonly number[],
     version: number,
   ): Promise<Refusal[]> {
-    if (records.length === 0) return [];
-    const batches = writeBatches(records, indices, { measureName: schema.measureName, version });
-    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(table, batch));
-  }
-
-  private async writeBatch(table: string, batch: WriteBatch): Promise<Refusal[]> {
-    const where = `${this.options.database}.${table}`;
-    const input = {
-      DatabaseName: this.options.database,
-      TableName: table,
-      CommonAttributes: batch.commonAttributes,
-      Records: batch.records,
-    };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.options.client.send(new WriteRecordsCommand(input));
-        return [];
-      } catch (error) {
-        if (error instanceof RejectedRecordsException) return refusalsOf(error, batch, where);
-        const kind = classify(error);
-        if (kind === 'retry' && attempt < this.retry.maxAttempts) {
-          await this.backoff.after(attempt);
-          continue;
-        }
-        const detail = describe(error);
-        if (kind === 'retry') {
-          throw new PfmError(
-            'SINK_UNAVAILABLE',
-            `Timestream ${where}: still failing after ${attempt} attempts: ${detail}`,
-            {
-              retryable: true,
-              cause: error,
-            },
-          );
-        }
-        if (kind === 'unreachable') {
-          throw new PfmError('SINK_UNAVAILABLE', `Timestream ${where} unreachable: ${detail}`, {
-            retryable: true,
-            cause: error,
-          });
-        }
-        throw new PfmError('SINK_REJECTED', `Timestream refused WriteRecords to ${where}: ${detail}`, {
-          cause: error,
-        });
-      }
-    }
+    return this.writer.writeAll(table, schema, records, indices, version);
   }
 }
 
@@ -213,45 +150,4 @@ function quarantineRecord(row: QuarantineRow): _Record {
     quarantinePoint(row, { reasonMaxBytes: QUARANTINE_REASON_MAX_BYTES, rawBase64MaxChars }),
     QUARANTINE_SERIES,
   );
-}
-
-function refusalsOf(error: RejectedRecordsException, batch: WriteBatch, where: string): Refusal[] {
-  return (error.RejectedRecords ?? []).map((r) => {
-    const index = r.RecordIndex === undefined ? undefined : batch.indices[r.RecordIndex];
-    if (index === undefined) {
-      throw new PfmError(
-        'SINK_REJECTED',
-        `Timestream ${where} rejected a record it did not identify: ${r.Reason}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const existing = r.ExistingVersion === undefined ? '' : ` (ExistingVersion ${r.ExistingVersion})`;
-    return { index, reason: `${r.Reason ?? 'rejected'}${existing}` };
-  });
-}
-
-type ErrorKind = 'retry' | 'unreachable' | 'fatal';
-
-/** Throttling and server faults are retried here; a lost connection is left to the batch retry; the rest is final. */
-function classify(error: unknown): ErrorKind {
-  if (typeof error !== 'object' || error === null) return 'fatal';
-  const e = error as {
-    name?: unknown;
-    code?: unknown;
-    $fault?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
-  if (e.name === 'ThrottlingException' || e.name === 'InternalServerException') return 'retry';
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === 'number') return status >= 500 || e.$fault === 'server' ? 'retry' : 'fatal';
-  if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return 'unreachable';
-  if (typeof e.name === 'string' && SOCKET_ERROR_NAMES.has(e.name)) return 'unreachable';
-  return 'fatal';
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -75,16 +75,25 @@ export const QUARANTINE_SERIES = {
   },
 } as const satisfies SeriesSchema;
 
-/** Drift scores per feature, written by the drift monitor; the dashboards read them. `state` is ok|warn|drift. */
+/**
+ * Drift scores, one record per scope, feature and window (time: the window end), written by the drift monitor;
+ * the dashboards and the agent's drift_status read them. `scope` is `fleet` or `quality:L|M|H`; `state` is the
+ * scope's decision after the window, ok|warn|drift; `cusum` is the feature's largest CUSUM as a fraction of its
+ * alarm threshold; `breached` says whether a per-window test fired; `n` counts the feature's finite values.
+ */
 export const DRIFT_SERIES = {
   timestreamTable: 'drift_scores',
   measureName: 'drift',
   influxMeasurement: 'drift_scores',
-  dimensions: ['feature', 'model_name', 'model_version'],
+  dimensions: ['scope', 'feature', 'model_name', 'model_version'],
   measures: {
     psi: 'DOUBLE',
     mean_shift: 'DOUBLE',
+    variance_ratio: 'DOUBLE',
+    cusum: 'DOUBLE',
     state: 'VARCHAR',
+    breached: 'BOOLEAN',
+    n: 'BIGINT',
   },
 } as const satisfies SeriesSchema;
 
@@ -95,6 +104,8 @@ export type PredictionMeasure = keyof typeof PREDICTION_SERIES.measures;
 export type PredictionDimension = (typeof PREDICTION_SERIES.dimensions)[number];
 export type QuarantineMeasure = keyof typeof QUARANTINE_SERIES.measures;
 export type QuarantineDimension = (typeof QUARANTINE_SERIES.dimensions)[number];
+export type DriftMeasure = keyof typeof DRIFT_SERIES.measures;
+export type DriftDimension = (typeof DRIFT_SERIES.dimensions)[number];
 
 /** Quarantine codes of records a sink turned away (stage `sink`). */
 export const SINK_QUARANTINE_CODES = {

@@ -129,8 +129,19 @@ describe('TimestreamQueries against a Timestream Query stand-in', () => {
     expect((error as Error).message).toMatch(message);
   });
 
-  it('reads the drift table, and reports it unavailable once it is gone', async () => {
+  it('reads the drift table per scope, and reports it unavailable once it is gone', async () => {
     await standIn.putDrift([
+      {
+        time: T0 + 120_000,
+        scope: 'quality:L',
+        feature: 'torque_nm',
+        psi: 0.12,
+        meanShift: 0.4,
+        varianceRatio: 1.3,
+        cusum: 0.8,
+        breached: true,
+        state: 'warn',
+      },
       { time: T0 + 60_000, feature: 'torque_nm', psi: 0.05, meanShift: 0.1, state: 'ok' },
       { time: T0 + 120_000, feature: 'torque_nm', psi: 0.33, meanShift: 1.1, state: 'drift' },
       { time: T0 + 120_000, feature: 'tool_wear_min', psi: 0.02, meanShift: 0.05, state: 'drift' },
@@ -163,8 +174,24 @@ describe('TimestreamQueries against a Timestream Query stand-in', () => {
             },
           ],
         },
+        {
+          scope: 'quality:L',
+          state: 'WARN',
+          windowEnd: T0 + 120_000,
+          modelVersion: 'abc123def456',
+          features: [
+            {
+              feature: 'torque_nm',
+              psi: 0.12,
+              meanShift: 0.4,
+              varianceRatio: 1.3,
+              cusum: 0.8,
+              breached: true,
+            },
+          ],
+        },
       ],
-      windowsByState: { OK: 1, WARN: 0, DRIFT: 1 },
+      windowsByState: { OK: 1, WARN: 1, DRIFT: 1 },
     });
     await standIn.dropTable('drift_scores');
     const gone = await adapter().driftStatus({ range: RANGE, features: 5 });

@@ -93,8 +93,9 @@ export class TimestreamQueryStandIn {
       torque_nm DOUBLE, tool_wear_min DOUBLE, model_version VARCHAR, reading_sequence BIGINT, event_id VARCHAR)`);
     await db.run(`CREATE TABLE ${schema}."quarantine" (event_id VARCHAR, stage VARCHAR, code VARCHAR,
       device_id VARCHAR, measure_name VARCHAR, time TIMESTAMP, reason VARCHAR)`);
-    await db.run(`CREATE TABLE ${schema}."drift_scores" (feature VARCHAR, model_name VARCHAR, model_version VARCHAR,
-      measure_name VARCHAR, time TIMESTAMP, psi DOUBLE, mean_shift DOUBLE, state VARCHAR)`);
+    await db.run(`CREATE TABLE ${schema}."drift_scores" (scope VARCHAR, feature VARCHAR, model_name VARCHAR,
+      model_version VARCHAR, measure_name VARCHAR, time TIMESTAMP, psi DOUBLE, mean_shift DOUBLE,
+      variance_ratio DOUBLE, cusum DOUBLE, state VARCHAR, breached BOOLEAN, n BIGINT)`);
     await db.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
     await db.run('CREATE MACRO to_milliseconds(t) AS epoch_ms(t)');
 
@@ -156,15 +157,35 @@ export class TimestreamQueryStandIn {
     }
   }
 
-  /** Stores drift rows as the drift series names them (state lower case). */
+  /** Stores drift rows as TimestreamDriftScoreSink writes them (state lower case; scope `fleet` unless given). */
   async putDrift(
-    rows: readonly { time: number; feature: string; psi: number; meanShift: number; state: string }[],
+    rows: readonly {
+      time: number;
+      scope?: string;
+      feature: string;
+      psi: number;
+      meanShift: number;
+      varianceRatio?: number;
+      cusum?: number;
+      breached?: boolean;
+      state: string;
+    }[],
   ): Promise<void> {
     for (const r of rows) {
       await this.db.run(
-        `INSERT INTO "${this.options.database}"."drift_scores" VALUES ($feature, 'pfm-failure-mlp', 'abc123def456',
-          'drift', epoch_ms($time::BIGINT), $psi, $shift, $state)`,
-        { feature: r.feature, time: r.time, psi: r.psi, shift: r.meanShift, state: r.state },
+        `INSERT INTO "${this.options.database}"."drift_scores" VALUES ($scope, $feature, 'pfm-failure-mlp',
+          'abc123def456', 'drift', epoch_ms($time::BIGINT), $psi, $shift, $ratio, $cusum, $state, $breached, 1000)`,
+        {
+          scope: r.scope ?? 'fleet',
+          feature: r.feature,
+          time: r.time,
+          psi: r.psi,
+          shift: r.meanShift,
+          ratio: r.varianceRatio ?? null,
+          cusum: r.cusum ?? null,
+          state: r.state,
+          breached: r.breached ?? null,
+        },
       );
     }
   }

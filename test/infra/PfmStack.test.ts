@@ -146,6 +146,108 @@ describe('PfmStack: the drift function', () => {
   });
 });
 
+describe('PfmStack: the drift state table and drift scores', () => {
+  type Statement = { Action: unknown; Resource: unknown; Condition?: unknown };
+  function driftStatements(settings = {}): Statement[] {
+    const policies = resourcesOf('AWS::IAM::Policy', settings);
+    const drift = Object.entries(policies).find(([id]) => id.startsWith('DriftHandlerRole'));
+    expect(drift).toBeDefined();
+    return (drift?.[1].Properties.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [];
+  }
+
+  it('is on-demand, with point-in-time recovery, the pipeline key and a TTL on expiresAt', () => {
+    const { template } = synth();
+    const keyId = logicalIdOf('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: names.driftStateTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it.each([
+    ['timestream', {}],
+    ['influxdb', INFLUX_SETTINGS],
+  ])('points the drift function at the table with a lease past its timeout (%s)', (_n, settings) => {
+    const { template } = synth(settings);
+    const table = logicalIdOf('AWS::DynamoDB::Table', { TableName: names.driftStateTable }, settings);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/drift/index.handler',
+      Timeout: 120,
+      Environment: {
+        Variables: Match.objectLike({
+          PFM_DRIFT_STATE_TABLE: { Ref: table },
+          PFM_DRIFT_LOCK_LEASE_SECONDS: '180',
+        }),
+      },
+    });
+  });
+
+  it('grants the drift function only the four item actions on that table, and the key through DynamoDB only', () => {
+    const statements = driftStatements();
+    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect([dynamo[0]?.Action].flat().sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(dynamo[0]?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^DriftStateTable/), 'Arn'],
+    });
+    const kms = statements.find((s) => [s.Action].flat().includes('kms:GenerateDataKey') && s.Condition);
+    expect(kms?.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+      },
+    });
+  });
+
+  it('with Timestream, names the drift table and lets the drift function write only that table', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/drift/index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          PFM_SINK: 'timestream',
+          TIMESTREAM_DATABASE: names.timestreamDatabase,
+          TIMESTREAM_DRIFT_TABLE: 'drift_scores',
+        }),
+      },
+    });
+    const write = driftStatements().find((s) => s.Action === 'timestream:WriteRecords');
+    expect(write?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreDriftTable/), 'Arn'] });
+  });
+
+  it('with InfluxDB, keeps the drift function out of the store (metrics only) and off the token', () => {
+    const drift = Object.values(resourcesOf('AWS::Lambda::Function', INFLUX_SETTINGS)).find(
+      (f) => f.Properties.Handler === 'processors/drift/index.handler',
+    );
+    const variables = (drift?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
+      ?.Variables;
+    expect(variables).toBeDefined();
+    expect(variables?.PFM_SINK).toBe('influxdb');
+    expect(variables?.TIMESTREAM_DATABASE).toBeUndefined();
+    expect(drift?.Properties.VpcConfig).toBeUndefined();
+    expect(
+      driftStatements(INFLUX_SETTINGS).some((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+      ),
+    ).toBe(false);
+  });
+});
+
 describe('PfmStack: Timestream sink', () => {
   it('creates the database with the key and the tables with retention and magnetic writes', () => {
     const { template } = synth({

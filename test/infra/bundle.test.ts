@@ -173,6 +173,7 @@ describe('the other function packages', () => {
       event,
       env: {
         PFM_SINK: 'timestream',
+        TIMESTREAM_DATABASE: 'pfm',
         PFM_EVENT_BUS: 'pfm-events',
         PFM_MODEL_DIR: join(dir, 'model', 'artifacts'),
         PFM_DRIFT_STATE_DIR: join(dir, 'state'),

@@ -4,8 +4,8 @@ import type { Row } from './rows.js';
 import type { SqlDialect } from './sqlDialect.js';
 
 /**
- * Drift queries: the DuckDB `drift_scores` table keeps every scope, window and statistic; the Timestream drift
- * table (processors/sinks/constants.ts DRIFT_SERIES) keeps PSI, mean shift and state per feature, fleet-wide.
+ * Drift queries: the DuckDB `drift_scores` table and the Timestream drift table (processors/sinks/constants.ts
+ * DRIFT_SERIES, written by TimestreamDriftScoreSink) both keep every scope, window and statistic.
  * Both queries answer with the same column names, so one mapping serves both.
  */
 
@@ -35,7 +35,7 @@ export function duckDbDriftStatesSql(d: SqlDialect, range: TimeRange): string {
 ) GROUP BY state`;
 }
 
-/** Timestream: the latest drift window in the range, its top `features` features by PSI (scope: the fleet). */
+/** Timestream: each scope's latest drift window in the range, its top `features` features by PSI. */
 export function timestreamDriftLatestSql(
   d: SqlDialect,
   table: string,
@@ -44,23 +44,29 @@ export function timestreamDriftLatestSql(
   features: number,
 ): string {
   const where = `${measureFilter} AND time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}`;
-  return `SELECT 'fleet' AS scope, upper(state) AS state, to_milliseconds(time) AS window_end, model_version, feature,
-  psi, mean_shift
-FROM ${table}
-WHERE ${where} AND time = (SELECT max(time) FROM ${table} WHERE ${where})
-ORDER BY psi DESC, feature LIMIT ${d.int('features', features)}`;
+  return `WITH latest AS (
+  SELECT scope, max(time) AS time FROM ${table} WHERE ${where} GROUP BY scope
+), ranked AS (
+  SELECT s.scope, upper(s.state) AS state, to_milliseconds(s.time) AS window_end, s.model_version, s.feature, s.psi,
+    s.mean_shift, s.variance_ratio, s.cusum, s.breached,
+    row_number() OVER (PARTITION BY s.scope ORDER BY s.psi DESC, s.feature) AS rank
+  FROM ${table} s JOIN latest l ON s.scope = l.scope AND s.time = l.time
+  WHERE ${measureFilter}
+)
+SELECT * FROM ranked WHERE rank <= ${d.int('features', features)} ORDER BY scope, rank`;
 }
 
-/** Timestream: drift windows in the range by state. */
+/** Timestream: evaluated windows in the range by the state they left their scope in. */
 export function timestreamDriftStatesSql(
   d: SqlDialect,
   table: string,
   measureFilter: string,
   range: TimeRange,
 ): string {
-  return `SELECT upper(state) AS state, count(DISTINCT time) AS n FROM ${table}
-WHERE ${measureFilter} AND time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}
-GROUP BY upper(state)`;
+  return `SELECT state, count(*) AS n FROM (
+  SELECT DISTINCT scope, time, upper(state) AS state FROM ${table}
+  WHERE ${measureFilter} AND time >= ${d.time('from', range.from)} AND time < ${d.time('to', range.to)}
+) GROUP BY state`;
 }
 
 const SCOPE_ORDER = ['fleet', 'quality:L', 'quality:M', 'quality:H'];

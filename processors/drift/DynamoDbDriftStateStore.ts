@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { type RetryHooks, sleep } from '../backoff.js';
+import { PfmError } from '../errors.js';
+import { DRIFT_STATE_KEYS } from './constants.js';
+import type { DriftStateStore, MonitorState } from './types.js';
+
+/** DynamoDB's item size limit (400 KB, attribute names included). */
+export const DYNAMODB_ITEM_MAX_BYTES = 400 * 1024;
+
+const LOCK_KEY = { pk: 'lock', sk: 'monitor' } as const;
+const STATE_KEY = { pk: 'state', sk: 'monitor' } as const;
+const PARTIAL_PREFIX = 'partial#';
+/** Partials of a window no shard completed are kept this long, then expire. */
+const PARTIAL_TTL_SECONDS = 2 * 24 * 3600;
+/** A lock item left behind by a crashed holder is removed by TTL this long after its lease ended. */
+const LOCK_TTL_GRACE_SECONDS = 3600;
+
+export interface DynamoDbDriftStateStoreOptions extends RetryHooks {
+  client: Pick<DynamoDBClient, 'send'>;
+  table: string;
+  /**
+   * How long a lock is held before another invocation may take it over. Longer than the work under the lock can
+   * last (the function's timeout): a holder that crashed frees the lock when its lease ends.
+   */
+  leaseMs?: number;
+  /** How long to wait for the lock before failing with a retryable error (Lambda then retries the batch). */
+  lockWaitMs?: number;
+  /** Clock of the lease (epoch ms); all invocations compare against their own clock, so keep leases generous. */
+  now?: () => number;
+}
+
+/**
+ * DriftStateStore on one DynamoDB table, shared by every shard's invocation and surviving cold starts:
+ * - the lock is an item put with `attribute_not_exists(pk) OR leaseUntil < :now` (a lease), released by a
+ *   delete conditioned on its owner token, so a holder whose lease was taken over cannot release the new lock;
+ * - the monitor state is one item with a revision number: a write is conditioned on the revision read under the
+ *   lock, so an invocation that outlived its lease fails (retryable) instead of overwriting its successor's state;
+ * - each shard's final partial of a window is an item (pk `partial#<window>`, sk the shard), with a TTL.
+ * Reads are strongly consistent. Items over 400 KB fail with PfmError('STATE_TOO_LARGE') before being sent.
+ */
+export class DynamoDbDriftStateStore implements DriftStateStore {
+  private readonly leaseMs: number;
+  private readonly lockWaitMs: number;
+  private readonly now: () => number;
+  private readonly wait: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  /** Revision of the monitor state read by the current lock holder (0: none stored). */
+  private revision = 0;
+
+  constructor(private readonly options: DynamoDbDriftStateStoreOptions) {
+    this.leaseMs = options.leaseMs ?? 900_000;
+    this.lockWaitMs = options.lockWaitMs ?? 30_000;
+    if (!(this.leaseMs > 0) || !(this.lockWaitMs >= 0)) {
+      throw new RangeError('leaseMs must be positive and lockWaitMs not negative');
+    }
+    this.now = options.now ?? Date.now;
+    this.wait = options.sleep ?? ((ms) => sleep(ms));
+    this.random = options.random ?? Math.random;
+  }
+
+  async withLock<T>(work: () => Promise<T>): Promise<T> {
+    const owner = randomUUID();
+    await this.acquire(owner);
+    try {
+      this.revision = 0;
+      return await work();
+    } finally {
+      await this.release(owner);
+    }
+  }
+
+  async readMonitorState(): Promise<MonitorState | undefined> {
+    const { Item } = await this.call('GetItem', () =>
+      this.options.client.send(
+        new GetItemCommand({ TableName: this.options.table, Key: key(STATE_KEY), ConsistentRead: true }),
+      ),
+    );
+    if (Item === undefined) {
+      this.revision = 0;
+      return undefined;
+    }
+    this.revision = Number(Item.rev?.N ?? '0');
+    const body = Item.body?.S;
+    if (body === undefined)
+      throw new PfmError('STORE_CORRUPT', `${this.options.table}: state item has no body`);
+    const state = JSON.parse(body) as MonitorState;
+    if (state.version !== 1) {
+      throw new PfmError(
+        'STORE_CORRUPT',
+        `${this.options.table}: unknown monitor state version ${String(state.version)}`,
+      );
+    }
+    return state;
+  }
+
+  async writeMonitorState(state: MonitorState): Promise<void> {
+    const next = this.revision + 1;
+    const item = { ...key(STATE_KEY), body: { S: JSON.stringify(state) }, rev: { N: String(next) } };
+    checkSize(item, 'monitor state');
+    try {
+      await this.options.client.send(
+        new PutItemCommand({
+          TableName: this.options.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk) OR #rev = :rev',
+          ExpressionAttributeNames: { '#pk': DRIFT_STATE_KEYS.partitionKey, '#rev': 'rev' },
+          ExpressionAttributeValues: { ':rev': { N: String(this.revision) } },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) {
+        throw new PfmError(
+          'SINK_UNAVAILABLE',
+          `${this.options.table}: the monitor state changed since it was read (the lock lease ran out?)`,
+          { retryable: true, cause: error },
+        );
+      }
+      throw unavailable('PutItem', this.options.table, error);
+    }
+    this.revision = next;
+  }
+
+  async putPartial(windowKey: string, shardId: string, encoded: string): Promise<void> {
+    const item = {
+      ...key({ pk: `${PARTIAL_PREFIX}${windowKey}`, sk: shardId }),
+      body: { S: encoded },
+      [DRIFT_STATE_KEYS.ttl]: { N: String(Math.floor(this.now() / 1000) + PARTIAL_TTL_SECONDS) },
+    };
+    checkSize(item, `partial of window ${windowKey} from ${shardId}`);
+    await this.call('PutItem', () =>
+      this.options.client.send(new PutItemCommand({ TableName: this.options.table, Item: item })),
+    );
+  }
+
+  async partials(windowKey: string): Promise<string[]> {
+    const items = await this.partialItems(windowKey);
+    return items
+      .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : 1))
+      .map((i) => {
+        const body = i.body?.S;
+        if (body === undefined)
+          throw new PfmError('STORE_CORRUPT', `${this.options.table}: partial has no body`);
+        return body;
+      });
+  }
+
+  async deletePartials(windowKey: string): Promise<void> {
+    for (const item of await this.partialItems(windowKey)) {
+      const Key = {
+        [DRIFT_STATE_KEYS.partitionKey]: item[DRIFT_STATE_KEYS.partitionKey] as AttributeValue,
+        [DRIFT_STATE_KEYS.sortKey]: item[DRIFT_STATE_KEYS.sortKey] as AttributeValue,
+      };
+      await this.call('DeleteItem', () =>
+        this.options.client.send(new DeleteItemCommand({ TableName: this.options.table, Key })),
+      );
+    }
+  }
+
+  private async partialItems(windowKey: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.call('Query', () =>
+        this.options.client.send(
+          new QueryCommand({
+            TableName: this.options.table,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': DRIFT_STATE_KEYS.partitionKey },
+            ExpressionAttributeValues: { ':pk': { S: `${PARTIAL_PREFIX}${windowKey}` } },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+
+  private async acquire(owner: string): Promise<void> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      const leaseUntil = now + this.leaseMs;
+      try {
+        await this.options.client.send(
+          new PutItemCommand({
+            TableName: this.options.table,
+            Item: {
+              ...key(LOCK_KEY),
+              owner: { S: owner },
+              leaseUntil: { N: String(leaseUntil) },
+              [DRIFT_STATE_KEYS.ttl]: {
+                N: String(Math.ceil(leaseUntil / 1000) + LOCK_TTL_GRACE_SECONDS),
+              },
+            },
+            // A crashed holder never releases: its lock is free once its lease has run out.
+            ConditionExpression: 'attribute_not_exists(#pk) OR #lease < :now',
+            ExpressionAttributeNames: { '#pk': DRIFT_STATE_KEYS.partitionKey, '#lease': 'leaseUntil' },
+            ExpressionAttributeValues: { ':now': { N: String(now) } },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailed(error)) throw unavailable('PutItem (lock)', this.options.table, error);
+      }
+      if (performance.now() - started >= this.lockWaitMs) {
+        throw new PfmError(
+          'SINK_UNAVAILABLE',
+          `drift state lock in ${this.options.table} is held (waited ${attempt} attempts)`,
+          { retryable: true },
+        );
+      }
+      await this.wait(20 + Math.floor(this.random() * Math.min(500, 20 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+
+  private async release(owner: string): Promise<void> {
+    try {
+      await this.options.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.table,
+          Key: key(LOCK_KEY),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (error) {
+      // Taken over after the lease ran out: the lock is someone else's now and stays.
+      if (isConditionFailed(error)) return;
+      throw unavailable('DeleteItem (lock)', this.options.table, error);
+    }
+  }
+
+  private async call<T>(action: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw unavailable(action, this.options.table, error);
+    }
+  }
+}
+
+function key(k: { pk: string; sk: string }): Record<string, AttributeValue> {
+  return { [DRIFT_STATE_KEYS.partitionKey]: { S: k.pk }, [DRIFT_STATE_KEYS.sortKey]: { S: k.sk } };
+}
+
+/**
+ * An item's size as DynamoDB meters it: the UTF-8 bytes of each attribute name plus its value (strings in UTF-8,
+ * numbers at most 21 bytes). Only the S and N attributes this store writes are counted.
+ */
+export function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name, 'utf8');
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S, 'utf8');
+    else if (value.N !== undefined)
+      bytes += Math.min(21, Math.ceil(value.N.replace(/^-/, '').length / 2) + 1);
+  }
+  return bytes;
+}
+
+function checkSize(item: Record<string, AttributeValue>, what: string): void {
+  const bytes = itemBytes(item);
+  if (bytes > DYNAMODB_ITEM_MAX_BYTES) {
+    throw new PfmError(
+      'STATE_TOO_LARGE',
+      `drift ${what} is ${bytes} bytes, over DynamoDB's ${DYNAMODB_ITEM_MAX_BYTES}-byte item limit`,
+    );
+  }
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Throttling, server faults and lost connections are worth a batch retry; a refusal (validation, access) is not. */
+function unavailable(action: string, table: string, error: unknown): PfmError {
+  if (error instanceof PfmError) return error;
+  const e = error as { name?: string; message?: string; $fault?: string } | null;
+  const retryable =
+    e?.$fault !== 'client' ||
+    e?.name === 'ProvisionedThroughputExceededException' ||
+    e?.name === 'ThrottlingException' ||
+    e?.name === 'RequestLimitExceeded';
+  return new PfmError(
+    retryable ? 'SINK_UNAVAILABLE' : 'SINK_REJECTED',
+    `DynamoDB ${action} on ${table} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`,
+    { retryable, cause: error },
+  );
+}
