@@ -3,7 +3,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { SINK_DEFAULTS } from '../processors/sinks/constants.js';
 import { TimestreamSink } from '../processors/sinks/TimestreamSink.js';
 import { TimestreamStandIn } from '../test/helpers/timestreamStandIn.js';
-import { fleetPredictions, standInClient } from '../test/sinks/rows.js';
+import { fleetPredictions, standInClient } from '../test/processors/sinks/rows.js';
 
 const RECORDS = 10_000;
 const LATENCY_MS = 20;

@@ -1,6 +1,6 @@
 /**
  * The names the time-series sinks write, in one place: the sinks build their records from these, the Grafana
- * dashboards may only query these (test/sinks/dashboards.test.ts), and the drift monitor writes `DRIFT_SERIES`.
+ * dashboards may only query these (test/processors/sinks/dashboards.test.ts), and the drift monitor writes `DRIFT_SERIES`.
  * Column names match the embedded DuckDB `predictions` and `quarantine` tables.
  */
 

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readInferenceConfig } from '../../../processors/config.js';
+import type { PredictionRow } from '../../../processors/inference/types.js';
+import { PREDICTION_SERIES, SINK_QUARANTINE_CODES } from '../../../processors/sinks/constants.js';
+import { createSinks } from '../../../processors/sinks/createSinks.js';
+import { InfluxDbSink, type InfluxDbSinkOptions } from '../../../processors/sinks/InfluxDbSink.js';
+import { tagValueProblem } from '../../../processors/sinks/lineProtocol.js';
+import { findInfluxd, type InfluxSeries, useInfluxServer } from '../../helpers/influxServer.js';
+import { fleetPredictions, predictionColumns, quarantineRow } from './rows.js';
+
+const influxd = findInfluxd();
+if (influxd === undefined) {
+  console.warn(
+    'SKIPPED test/sinks/InfluxDbSink.test.ts: influxd is not installed (Debian: apt-get install -y influxdb)',
+  );
+}
+
+const ADMIN = { username: 'admin', password: 'pfm-test-password' };
+
+/** Rows of a query result as objects keyed by column, nulls (fields a point does not have) left out. */
+function objects(series: InfluxSeries[]): Record<string, unknown>[] {
+  return series.flatMap((s) =>
+    s.values.map((v) =>
+      Object.fromEntries(s.columns.map((c, i) => [c, v[i]]).filter(([, value]) => value !== null)),
+    ),
+  );
+}
+
+/** A prediction as its point must read back: time, the four tags, the fields. */
+function asPoint(row: PredictionRow): Record<string, unknown> {
+  const { dimensions, values } = predictionColumns(row);
+  return { time: row.time, ...dimensions, ...values };
+}
+
+describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x server', () => {
+  const influx = useInfluxServer({ admin: ADMIN });
+
+  async function sink(
+    options: Partial<InfluxDbSinkOptions> = {},
+  ): Promise<{ sink: InfluxDbSink; db: string }> {
+    const db = options.database ?? (await influx.freshDatabase());
+    const s = new InfluxDbSink({
+      url: influx.server.url,
+      database: db,
+      auth: { kind: 'password', ...ADMIN },
+      ...options,
+    });
+    return { sink: s, db };
+  }
+
+  async function predictionsIn(db: string): Promise<Record<string, unknown>[]> {
+    return objects(await influx.server.query(`SELECT * FROM "${PREDICTION_SERIES.influxMeasurement}"`, db));
+  }
+
+  it('the same predictions read back identical, special characters included', async () => {
+    const rows = fleetPredictions(3_000, { devices: 30 });
+    const odd: Partial<PredictionRow>[] = [
+      { deviceId: 'M 7,a=b', firmware: 'fw 2,3=4' },
+      { deviceId: 'Mä-ü€-機械', qualityType: 'H' },
+      { deviceId: 'M"quoted"', firmware: 'fw\\win' },
+      { source: { eventId: 'shard "x"\\y:1\nnext', sequenceNumber: '1', partitionKey: 'p' } },
+      { probabilities: { TWF: 1e-300, HDF: 0.1 + 0.2, PWF: 1 - 1e-16, OSF: 0, RNF: 5e-324 }, toolWearMin: 0 },
+      { predictedModes: ['HDF', 'OSF'], failure: true, modelVersion: 'v "2", \\beta' },
+    ];
+    odd.forEach((o, i) => {
+      rows[i] = { ...(rows[i] as PredictionRow), ...o };
+    });
+    const { sink: s, db } = await sink({ batchLines: 700 });
+    expect((await s.writePredictions(rows)).rejected).toEqual([]);
+
+    const got = await predictionsIn(db);
+    expect(got).toHaveLength(rows.length);
+    const key = (p: Record<string, unknown>) => `${String(p.device_id)}|${String(p.time)}`;
+    const byKey = new Map(got.map((p) => [key(p), p]));
+    for (const row of rows) expect(byKey.get(key(asPoint(row)))).toEqual(asPoint(row));
+  });
+
+  it('arbitrary text in tags and string fields reads back unchanged (property, 400 generated rows)', async () => {
+    const tag = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 24 })
+      .filter((t) => tagValueProblem(t) === undefined);
+    const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
+    const probability = fc.double({ min: 0, max: 1, noNaN: true });
+    const generated = fc.sample(
+      fc.record({
+        deviceId: tag,
+        firmware: tag,
+        modelName: tag,
+        modelVersion: text,
+        eventId: text,
+        p: probability,
+        torque: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      }),
+      { seed: 20_250_620, numRuns: 400 },
+    );
+    const base = fleetPredictions(400);
+    const start = Date.now() - 3_600_000;
+    const rows = generated.map(
+      (g, i): PredictionRow => ({
+        ...(base[i] as PredictionRow),
+        time: start + i, // one point per row whatever its generated tags
+        deviceId: g.deviceId,
+        firmware: g.firmware,
+        modelName: g.modelName,
+        modelVersion: g.modelVersion,
+        anyFailureProbability: g.p,
+        torqueNm: g.torque,
+        source: { eventId: g.eventId, sequenceNumber: String(i), partitionKey: g.deviceId },
+      }),
+    );
+    const { sink: s, db } = await sink();
+    expect((await s.writePredictions(rows)).rejected).toEqual([]);
+    const got = await predictionsIn(db);
+    const byTime = new Map(got.map((p) => [p.time, p]));
+    expect(got).toHaveLength(rows.length);
+    for (const row of rows) expect(byTime.get(row.time)).toEqual(asPoint(row));
+  });
+
+  it('a redelivered batch leaves no duplicates; a newer model overwrites (last write wins)', async () => {
+    const rows = fleetPredictions(2_000);
+    const { sink: s, db } = await sink();
+    await s.writePredictions(rows);
+    await s.writePredictions(rows.slice(500));
+    await s.writePredictions(rows);
+    const [count] = objects(await influx.server.query('SELECT count("p_any") FROM "prediction"', db));
+    expect(count?.count).toBe(2_000);
+
+    const rescored = rows.map((r) => ({
+      ...r,
+      modelVersion: 'model-b',
+      anyFailureProbability: r.anyFailureProbability / 3,
+    }));
+    await s.writePredictions(rescored);
+    const got = await predictionsIn(db);
+    expect(got).toHaveLength(2_000);
+    const byEvent = new Map(got.map((p) => [p.event_id, p]));
+    for (const row of rescored) expect(byEvent.get(row.source.eventId)).toEqual(asPoint(row));
+  });
+
+  it('turns a partial write (field type conflict) into quarantine rows for exactly the refused points', async () => {
+    const now = Date.now();
+    const { sink: s, db } = await sink({ batchLines: 64, now: () => now });
+    const rows = fleetPredictions(1_000);
+    // Field types are fixed per shard (one per 7 days here): p_any as a string 60 days back poisons that week only.
+    const oldWeek = (rows[0] as PredictionRow).time - 60 * 86_400_000;
+    const conflict = await fetch(`${influx.server.url}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`,
+      },
+      body: `prediction,device_id=X p_any="not a number" ${oldWeek}`,
+    });
+    expect(conflict.status).toBe(204);
+    const victims = [17, 230, 231, 604, 999];
+    for (const i of victims) rows[i] = { ...(rows[i] as PredictionRow), time: oldWeek + i };
+
+    const { rejected } = await s.writePredictions(rows);
+    expect(rejected.map((q) => q.source.eventId)).toEqual(victims.map((i) => rows[i]?.source.eventId));
+    for (const q of rejected) {
+      expect(q).toMatchObject({ stage: 'sink', code: SINK_QUARANTINE_CODES.influxRejected, receivedAt: now });
+      expect(q.reason).toMatch(
+        /partial write: field type conflict: input field "p_any" on measurement "prediction"/,
+      );
+    }
+    const written = (await predictionsIn(db)).filter((p) => p.device_id !== 'X');
+    expect(written).toHaveLength(1_000 - victims.length);
+  });
+
+  it('refuses, without sending, a point line protocol cannot carry', async () => {
+    const { sink: s, db } = await sink();
+    const rows = fleetPredictions(4);
+    rows[1] = { ...(rows[1] as PredictionRow), deviceId: 'M-1\nprediction p_any=1' };
+    rows[2] = { ...(rows[2] as PredictionRow), torqueNm: Number.POSITIVE_INFINITY };
+    const { rejected } = await s.writePredictions(rows);
+    expect(rejected.map((q) => [q.source.eventId, q.code])).toEqual([
+      [rows[1]?.source.eventId, SINK_QUARANTINE_CODES.invalidRecord],
+      [rows[2]?.source.eventId, SINK_QUARANTINE_CODES.invalidRecord],
+    ]);
+    expect(rejected[0]?.reason).toBe('tag device_id contains a line break');
+    expect(await predictionsIn(db)).toHaveLength(2);
+  });
+
+  it('stores quarantined records in measurement quarantine with their raw bytes', async () => {
+    const { sink: s, db } = await sink();
+    const big = new Uint8Array(100_000).map((_, i) => (i * 7) % 256);
+    const at = Date.now() - 2_000;
+    await s.quarantine([
+      quarantineRow(1, { receivedAt: at }),
+      quarantineRow(2, { receivedAt: at }),
+      quarantineRow(3, {
+        receivedAt: at,
+        stage: 'validate',
+        code: 'OUT_OF_RANGE',
+        deviceId: 'M 9',
+        raw: big,
+      }),
+    ]);
+    const got = objects(await influx.server.query('SELECT * FROM "quarantine"', db)).sort((a, b) =>
+      String(a.event_id).localeCompare(String(b.event_id)),
+    );
+    expect(got).toHaveLength(3);
+    expect(got[0]).toEqual({
+      time: at,
+      event_id: 'shardId-000000000001:1',
+      stage: 'decode',
+      code: 'BAD_MARKER',
+      sequence_number: '1',
+      partition_key: 'M-0002',
+      reason: 'not a single-object encoded message',
+      raw_base64: Buffer.from([0xde, 0xad, 1]).toString('base64'),
+      raw_bytes: 3,
+      raw_sha256: createHash('sha256')
+        .update(Buffer.from([0xde, 0xad, 1]))
+        .digest('hex'),
+      raw_truncated: false,
+    });
+    expect(got[2]).toMatchObject({ device_id: 'M 9', raw_bytes: 100_000, raw_truncated: true });
+    const prefix = Buffer.from(String(got[2]?.raw_base64), 'base64');
+    expect(prefix.length).toBe(36_864);
+    expect(Buffer.from(big.subarray(0, prefix.length)).equals(prefix)).toBe(true);
+  });
+
+  it.each([
+    [
+      'a wrong password',
+      { auth: { kind: 'password', username: 'admin', password: 'wrong' } as const },
+      /HTTP 401/,
+    ],
+    ['an unknown database', { database: 'no_such_db' }, /HTTP 404 database not found/],
+    ['an unknown retention policy', { retentionPolicy: 'weekly' }, /retention policy not found/],
+  ])('%s is a non-retryable SINK_REJECTED', async (_, options, message) => {
+    const { sink: s } = await sink(options);
+    const error = await s.writePredictions(fleetPredictions(3)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SINK_REJECTED', retryable: false });
+    expect(String((error as Error).message)).toMatch(message);
+  });
+
+  it('is what createSinks builds from PFM_SINK=influxdb', async () => {
+    const db = await influx.freshDatabase();
+    const config = readInferenceConfig({
+      PFM_SINK: 'influxdb',
+      INFLUXDB_URL: influx.server.url,
+      INFLUXDB_DATABASE: db,
+      INFLUXDB_USERNAME: ADMIN.username,
+      INFLUXDB_PASSWORD: ADMIN.password,
+    });
+    const sinks = await createSinks(config);
+    try {
+      expect(sinks.sink).toBeInstanceOf(InfluxDbSink);
+      await sinks.sink.writePredictions(fleetPredictions(10));
+      await sinks.quarantine.quarantine([quarantineRow(1)]);
+      expect(await predictionsIn(db)).toHaveLength(10);
+      expect(objects(await influx.server.query('SELECT * FROM "quarantine"', db))).toHaveLength(1);
+    } finally {
+      await sinks.close();
+    }
+  });
+});
