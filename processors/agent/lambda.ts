@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { BedrockAgentFunctionResponse } from '@aws-lambda-powertools/event-handler/types';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { EVENT_LOG_FILE } from '../drift/LocalEventLog.js';
 import { PfmError } from '../errors.js';
+import { createObservability, instrument } from '../observability.js';
 import { createTimestreamQueryClient } from '../store/queries/timestreamQueryClient.js';
 import { TimestreamQueries } from '../store/TimestreamQueries.js';
 import { type AgentConfig, readAgentConfig } from './config.js';
@@ -14,8 +14,8 @@ import { LocalEventHistory } from './LocalEventHistory.js';
 
 // Wired once per execution environment; the store is opened on the first call (see ActionGroupDeps.tools).
 const config = readAgentConfig();
-const logger = new Logger({ serviceName: 'pfm-agent' });
-const metrics = new Metrics({ namespace: 'pfm', serviceName: 'pfm-agent' });
+const observability = createObservability('pfm-agent');
+const { logger, metrics } = observability;
 
 async function openTools(c: AgentConfig): Promise<AgentTools> {
   switch (c.PFM_SINK) {
@@ -70,10 +70,5 @@ const handle = createActionGroupHandler({
 });
 
 /** The Lambda entry point of the Bedrock agent's action group. */
-export const handler = async (event: unknown, context: Context): Promise<BedrockAgentFunctionResponse> => {
-  try {
-    return await handle(event, context);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler: (event: unknown, context: Context) => Promise<BedrockAgentFunctionResponse> =
+  instrument(observability, handle);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KinesisStreamStateResponse } from 'aws-lambda';
 import { PfmError } from '../errors.js';
+import { createObservability, instrument } from '../observability.js';
 import { keepAliveHandler } from '../sdkClient.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
@@ -23,8 +23,8 @@ import type { DriftScoreSink, DriftStateStore, Evaluation } from './types.js';
 
 // Wired once per execution environment. A reference that does not match the model stops the cold start here.
 const config = readDriftConfig();
-const logger = new Logger({ serviceName: 'pfm-drift' });
-const metrics = new Metrics({ namespace: 'pfm', serviceName: 'pfm-drift' });
+const observability = createObservability('pfm-drift');
+const { logger, metrics } = observability;
 const reference = loadDriftReference(config.PFM_MODEL_DIR);
 const calibration = config.PFM_DRIFT_CALIBRATION ? loadCalibration(config.PFM_DRIFT_CALIBRATION) : undefined;
 if (!calibration)
@@ -112,10 +112,7 @@ logger.info('drift monitor ready', {
 });
 
 /** The Lambda entry point (Kinesis event source mapping with a tumbling window). */
-export const handler = async (event: TumblingWindowEvent): Promise<KinesisStreamStateResponse> => {
-  try {
-    return await handleWindow(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler: (event: TumblingWindowEvent) => Promise<KinesisStreamStateResponse> = instrument(
+  observability,
+  handleWindow,
+);

@@ -1,10 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
 import { decodeReading } from '../../stream/codec/readingCodec.js';
 import { readInferenceConfig } from '../config.js';
+import { createObservability, instrument } from '../observability.js';
 import { createSinks } from '../sinks/createSinks.js';
 import { createInferenceCore } from './core.js';
 import { createHandler } from './handler.js';
@@ -12,8 +12,8 @@ import type { BatchOutcome } from './types.js';
 
 // Wired once per execution environment: configuration, model session and sink are reused by every invocation.
 const config = readInferenceConfig();
-const logger = new Logger({ serviceName: 'pfm-inference' });
-const metrics = new Metrics({ namespace: 'pfm', serviceName: 'pfm-inference' });
+const observability = createObservability('pfm-inference');
+const { logger, metrics } = observability;
 const artifacts = await loadModelArtifacts(config.PFM_MODEL_DIR);
 const scorer = await OnnxScorer.create(artifacts);
 // The sink named by PFM_SINK (duckdb | timestream | influxdb); a bad setting has already stopped start-up.
@@ -51,10 +51,7 @@ const process = createHandler({
 });
 
 /** The Lambda entry point (Kinesis event source mapping with ReportBatchItemFailures). */
-export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-  try {
-    return await process(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> = instrument(
+  observability,
+  process,
+);

@@ -1,7 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { parseConfig } from '../../processors/configSchema.js';
 import { PfmError } from '../../processors/errors.js';
+import { createObservability, instrument } from '../../processors/observability.js';
 import { encodeReading } from '../codec/readingCodec.js';
 import { createKinesisClient } from '../kinesis/client.js';
 import { KinesisWriter, type WriteEntry, type WriteResult } from '../kinesis/KinesisWriter.js';
@@ -119,21 +120,26 @@ export function createScheduledSimulator(deps: ScheduledSimulatorDeps) {
   };
 }
 
-const logger = new Logger({ serviceName: 'pfm-simulator' });
+const observability = createObservability('pfm-simulator');
+const { logger, metrics } = observability;
 let run: ReturnType<typeof createScheduledSimulator> | undefined;
 
 /** The Lambda entry point (EventBridge Scheduler target); wired on the first invocation, then reused. */
-export const handler = async (event: ScheduledRunEvent): Promise<ScheduledRunResult> => {
-  if (run === undefined) {
-    const config = readSimulatorConfig();
-    const writer = new KinesisWriter({
-      client: createKinesisClient(),
-      streamName: config.streamName,
-      concurrency: 2,
-    });
-    run = createScheduledSimulator({ config, writer, now: Date.now });
-  }
-  const result = await run(event);
-  logger.info('simulated readings written', { ...result });
-  return result;
-};
+export const handler: (event: ScheduledRunEvent) => Promise<ScheduledRunResult> = instrument(
+  observability,
+  async (event) => {
+    if (run === undefined) {
+      const config = readSimulatorConfig();
+      const writer = new KinesisWriter({
+        client: createKinesisClient(),
+        streamName: config.streamName,
+        concurrency: 2,
+      });
+      run = createScheduledSimulator({ config, writer, now: Date.now });
+    }
+    const result = await run(event);
+    metrics.addMetric('ReadingsWritten', MetricUnit.Count, result.written);
+    logger.info('simulated readings written', { ...result });
+    return result;
+  },
+);
