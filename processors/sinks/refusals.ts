@@ -1,6 +1,6 @@
+import { forEachConcurrently } from '../concurrency.js';
 import { PfmError } from '../errors.js';
 import type { QuarantineRow } from '../inference/types.js';
-import { forEachConcurrently } from './concurrency.js';
 
 /** A row the store refused, by its position in the input. */
 export interface Refusal {

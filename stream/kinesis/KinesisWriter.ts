@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { type Backoff, createBackoff, type RetryHooks } from '../../processors/backoff.js';
 import { chunkByLimits } from '../../processors/chunkByLimits.js';
+import { forEachConcurrently } from '../../processors/concurrency.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
 import { errorMessage, errorName, isRetryableKinesisError } from './retry.js';
 
@@ -84,16 +85,13 @@ export class KinesisWriter {
   async write(entries: readonly WriteEntry[]): Promise<WriteResult> {
     const chunks = splitIntoCalls(entries);
     const result: WriteResult = { written: 0, attempts: 0, failed: [] };
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < chunks.length; i = next++) {
-        const out = await this.writeChunk(chunks[i] as WriteEntry[]);
-        result.written += out.written;
-        result.attempts += out.attempts;
-        result.failed.push(...out.failed);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+    // On an error no further call starts, and write() rejects only once the calls in flight have settled.
+    await forEachConcurrently(chunks, this.concurrency, async (chunk) => {
+      const out = await this.writeChunk(chunk);
+      result.written += out.written;
+      result.attempts += out.attempts;
+      result.failed.push(...out.failed);
+    });
     return result;
   }
 

@@ -95,6 +95,51 @@ describe('splitIntoCalls', () => {
 describe('KinesisWriter retries (fake client)', () => {
   const noWait = { baseDelayMs: 0, sleep: async () => undefined };
 
+  it('at concurrency 2, a failing call starts no further call and write() settles only after the calls in flight', async () => {
+    const accessDenied = serviceError('AccessDeniedException', 400, 'client');
+    let inFlight = 0;
+    let settledWhenRejected = -1;
+    // 2,000 records = 4 calls; the first call fails for good, the second is slow and must finish first.
+    const client: PutRecordsClient = {
+      async send(command) {
+        const keys = (command.input.Records ?? []).map((r) => r.PartitionKey ?? '');
+        inFlight++;
+        try {
+          if (keys[0] === 'key-0') throw accessDenied;
+          await new Promise((r) => setTimeout(r, 30));
+          return {
+            Records: keys.map(() => ({ SequenceNumber: '1', ShardId: 's' })),
+            FailedRecordCount: 0,
+            $metadata: {},
+          };
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const sent: number[] = [];
+    const counting: PutRecordsClient = {
+      send: (command) => {
+        sent.push(command.input.Records?.length ?? 0);
+        return client.send(command);
+      },
+    };
+    const writer = new KinesisWriter({
+      client: counting,
+      streamName: 's',
+      concurrency: 2,
+      maxAttempts: 1,
+      ...noWait,
+    });
+    await expect(
+      writer.write(entries(2_000)).finally(() => {
+        settledWhenRejected = inFlight;
+      }),
+    ).rejects.toBeDefined();
+    expect(settledWhenRejected).toBe(0);
+    expect(sent).toEqual([500, 500]);
+  });
+
   it('retries only the entries that failed, and reports all written', async () => {
     const client = new ScriptedClient([failKeys(new Set(['key-1', 'key-3']), throttled)]);
     const writer = new KinesisWriter({ client, streamName: 's', ...noWait });
