@@ -6,6 +6,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   codec: async () => (await import('./codec.js')).benchCodec(),
   inference: async () => (await import('./inference.js')).benchInference(),
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
+  kinesis: async () => (await import('./kinesis.js')).benchKinesis(),
   sinks: async () => (await import('./sinks.js')).benchSinks(),
   drift: async () => (await import('./drift.js')).benchDrift(),
   bundle: async () => (await import('./bundle.js')).benchBundle(),
