@@ -10,7 +10,7 @@ import {
   startInfluxStandIn,
   synthesizeBundled,
 } from '../infra/bundleProbe.js';
-import { encodeReading } from '../stream/codec/readingCodec.js';
+import { encodeReading } from '../schemas/codec/readingCodec.js';
 import { createSimulator } from '../stream/simulator/Simulator.js';
 
 const BATCH = 500;

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
+import { decodeReading, encodeReading, type ReadingSchemaVersion } from '../schemas/codec/readingCodec.js';
 import { QUALITY_TYPES, type SensorReading } from '../schemas/reading.js';
-import { decodeReading, encodeReading, type ReadingSchemaVersion } from '../stream/codec/readingCodec.js';
 
 const SAMPLE_SIZE = 10_000;
 const ROUNDS = 5;

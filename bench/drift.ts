@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderTable } from '../cli/format.js';
-import { parseReadingsCsv } from '../cli/score.js';
+import { renderTable } from '../app/cli/format.js';
+import { parseReadingsCsv } from '../app/cli/score.js';
 import { calibrate } from '../processors/drift/calibration.js';
 import { createDriftCore, type DriftCore } from '../processors/drift/core.js';
 import { modelEngineerFor } from '../processors/drift/modelFeatures.js';

@@ -1,11 +1,11 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { formatNumber } from '../cli/format.js';
+import { formatNumber } from '../app/cli/format.js';
 import { loadModelArtifacts } from '../model/artifacts.js';
 import { OnnxScorer } from '../model/OnnxScorer.js';
 import { createInferenceCore } from '../processors/inference/core.js';
 import { createHandler } from '../processors/inference/handler.js';
 import type { PredictionSink, QuarantineSink } from '../processors/inference/types.js';
-import { decodeReading, encodeReading } from '../stream/codec/readingCodec.js';
+import { decodeReading, encodeReading } from '../schemas/codec/readingCodec.js';
 import { toKinesisStreamRecord } from '../stream/runner/kinesisEvent.js';
 import { createSimulator } from '../stream/simulator/Simulator.js';
 

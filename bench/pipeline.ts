@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatNumber } from '../cli/format.js';
-import { encodeReading } from '../stream/codec/readingCodec.js';
+import { formatNumber } from '../app/cli/format.js';
+import { openInferenceStack } from '../app/pipeline/inferenceStack.js';
+import { encodeReading } from '../schemas/codec/readingCodec.js';
 import { createKinesisClient, ensureStream } from '../stream/kinesis/client.js';
 import { KinesisLocal } from '../stream/kinesis/KinesisLocal.js';
 import { KinesisWriter } from '../stream/kinesis/KinesisWriter.js';
-import { openInferenceStack } from '../stream/pipeline/inferenceStack.js';
 import { EventSourceRunner } from '../stream/runner/EventSourceRunner.js';
 import { FileCheckpointStore } from '../stream/runner/FileCheckpointStore.js';
 import { FileDeadLetter } from '../stream/runner/FileDeadLetter.js';

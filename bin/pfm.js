@@ -8,5 +8,5 @@ import { register } from 'tsx/esm/api';
 // (see the README), so the CLI uses the SDK's documented switch to keep that notice out of the pipeline's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
-const { main } = await import('../cli/main.ts');
+const { main } = await import('../app/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

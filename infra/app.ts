@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PfmError } from '../processors/errors.js';
+import { PfmError } from '../kernel/errors.js';
 import type { PfmStackSettings } from './config.js';
 import { PfmStack } from './PfmStack.js';
 

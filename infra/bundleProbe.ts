@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { PfmError } from '../processors/errors.js';
+import { PfmError } from '../kernel/errors.js';
 import { bundleDir } from './bundling.js';
 import type { PfmStackSettings } from './config.js';
 import { LAMBDA_ENTRIES } from './constants.js';

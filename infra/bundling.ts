@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PfmError } from '../processors/errors.js';
+import { PfmError } from '../kernel/errors.js';
 
 /** The repository root: the bundler's project root, where package-lock.json and the entry points live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../processors/configSchema.js';
+import { parseConfig } from '../kernel/configSchema.js';
 import { DEFAULT_NAME_PREFIX } from './constants.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);

@@ -1,5 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { PfmError } from '../processors/errors.js';
+import { PfmError } from '../kernel/errors.js';
 import type { ModelArtifacts, Scorer } from './types.js';
 
 const INPUT_NAME = 'features';

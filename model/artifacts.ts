@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PfmError } from '../processors/errors.js';
+import { PfmError } from '../kernel/errors.js';
 import { FEATURE_NAMES } from './features.js';
 import type { ModelArtifacts, ModelReference } from './types.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, timestreamName, wholeNumberText } from './configSchema.js';
-import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS } from './sinks/constants.js';
+import { nonEmptyText, parseConfig, wholeNumberText } from '../kernel/configSchema.js';
+import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, timestreamName } from './sinks/constants.js';
 import { sinkRetrySettings } from './sinks/retrySettings.js';
 import { type InfluxAuth, SINK_KINDS, type SinkSettings } from './sinks/types.js';
 

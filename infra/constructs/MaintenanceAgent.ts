@@ -7,7 +7,7 @@ import {
   AGENT_FUNCTIONS,
   AGENT_INSTRUCTION,
   type AgentFunctionSpec,
-} from '../../processors/agent/functions.js';
+} from '../../processors/agent/constants.js';
 import type { PfmStackConfig } from '../config.js';
 import { LAMBDA_ENTRIES, SERVICE_NAMES } from '../constants.js';
 import { PfmFunction } from './PfmFunction.js';

@@ -2,7 +2,7 @@ import {
   BedrockAgentRuntimeClient,
   type BedrockAgentRuntimeClientConfig,
 } from '@aws-sdk/client-bedrock-agent-runtime';
-import { explicitTarget, keepAliveHandler } from '../sdkClient.js';
+import { explicitTarget, keepAliveHandler } from '../../kernel/sdkClient.js';
 
 /** Options for {@link createAgentRuntimeClient}; without them the SDK resolves region and credentials itself. */
 export interface AgentRuntimeClientOptions {

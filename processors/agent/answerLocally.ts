@@ -1,4 +1,4 @@
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { AgentTools } from './core.js';
 import { parseQuestion, type QuestionPlan } from './parseQuestion.js';
 import { renderLocalAnswer, type ToolOutcome } from './renderAnswer.js';

@@ -4,7 +4,7 @@ import {
   type ResponseStream,
   type TracePart,
 } from '@aws-sdk/client-bedrock-agent-runtime';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 /** Bedrock's formats (InvokeAgent API reference): agent ids are 10 characters, aliases too or TSTALIASID. */
 export const AGENT_ID_PATTERN = /^[0-9a-zA-Z]{10}$/;

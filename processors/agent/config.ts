@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, timestreamName } from '../configSchema.js';
+import { nonEmptyText, parseConfig } from '../../kernel/configSchema.js';
+import { timestreamName } from '../sinks/constants.js';
 import { SINK_KINDS } from '../sinks/types.js';
 
 const schema = z

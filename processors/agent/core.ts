@@ -1,5 +1,6 @@
+import { PfmError } from '../../kernel/errors.js';
+import { powerW } from '../../model/physics.js';
 import type { DriftEvent } from '../drift/types.js';
-import { PfmError } from '../errors.js';
 import { FAILURE_MODES, type FailureMode } from '../inference/types.js';
 import type {
   DataSpan,
@@ -9,8 +10,8 @@ import type {
   PredictionRecord,
   ReadingValues,
 } from '../store/types.js';
-import { explainRisk, type FleetBaseline, leadingMode, powerW } from './drivers.js';
-import { TOOL_DEFAULTS, type ToolName } from './functions.js';
+import { TOOL_DEFAULTS, type ToolName } from './constants.js';
+import { explainRisk, type FleetBaseline, leadingMode } from './drivers.js';
 import { clip, type ResolvedPeriod, resolvePeriod } from './periods.js';
 import { parseToolInput } from './toolInputs.js';
 import type {

@@ -1,11 +1,12 @@
 import {
-  CALIBRATION,
   HDF_MAX_DELTA_K,
   HDF_MAX_SPEED_RPM,
   OSF_THRESHOLD_MIN_NM,
   PWF_MAX_POWER_W,
   PWF_MIN_POWER_W,
-} from '../../stream/simulator/constants.js';
+  powerW,
+  TOOL_LIFE_MIN_MIN,
+} from '../../model/physics.js';
 import { FAILURE_MODES, type FailureMode } from '../inference/types.js';
 import type { MachinePeriodRisk, ReadingValues } from '../store/types.js';
 
@@ -28,11 +29,6 @@ const READING_LABELS: Record<keyof ReadingValues, { label: string; unit: string 
   torqueNm: { label: 'torque', unit: 'Nm' },
   toolWearMin: { label: 'tool wear', unit: 'min' },
 };
-
-/** Mechanical power in watts at a torque (Nm) and speed (rpm): P = τ·ω. */
-export function powerW(torqueNm: number, speedRpm: number): number {
-  return (torqueNm * speedRpm * 2 * Math.PI) / 60;
-}
 
 /** The mode with the highest recent probability, and that probability. */
 export function leadingMode(m: MachinePeriodRisk): { mode: FailureMode; probability: number } {
@@ -72,7 +68,7 @@ export function modeEvidence(mode: FailureMode, m: MachinePeriodRisk): string {
       return `HDF: latest process-air temperature difference ${fmt(delta)} K (failures below ${HDF_MAX_DELTA_K} K) at ${fmt(r.rotationalSpeedRpm, 0)} rpm (failures below ${HDF_MAX_SPEED_RPM} rpm)`;
     }
     case 'TWF':
-      return `TWF: latest tool wear ${fmt(r.toolWearMin, 0)} min (tools fail or are replaced from ${CALIBRATION.toolLifeMinMin} min)`;
+      return `TWF: latest tool wear ${fmt(r.toolWearMin, 0)} min (tools fail or are replaced from ${TOOL_LIFE_MIN_MIN} min)`;
     case 'RNF':
       return 'RNF: random failures have no reading signature';
   }

@@ -7,10 +7,10 @@ import type {
   BedrockAgentFunctionResponse,
 } from '@aws-lambda-powertools/event-handler/types';
 import type { Context } from 'aws-lambda';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
+import { AGENT_FUNCTIONS, type ToolName } from './constants.js';
 import type { AgentTools } from './core.js';
 import { fitBody } from './fitBody.js';
-import { AGENT_FUNCTIONS, type ToolName } from './functions.js';
 
 /** The logging the handler needs (Powertools' Logger fits). */
 export interface ActionGroupLogger {

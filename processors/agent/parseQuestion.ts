@@ -1,4 +1,4 @@
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { FailureMode } from '../inference/types.js';
 import { QUERY_BOUNDS } from '../store/queries/inputs.js';
 import type { ToolCall } from './types.js';

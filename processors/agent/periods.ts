@@ -1,4 +1,4 @@
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { TimeRange } from '../store/types.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { FAILURE_MODES, type FailureMode } from '../inference/types.js';
 import { DEVICE_ID_PATTERN, QUERY_BOUNDS } from '../store/queries/inputs.js';
-import { TOOL_DEFAULTS, type ToolName } from './functions.js';
+import { TOOL_DEFAULTS, type ToolName } from './constants.js';
 import { clip } from './periods.js';
 
 // Bedrock hands integer parameters over as numbers (Powertools converts them) but a client may send digits as

@@ -1,7 +1,7 @@
 import type { DriftEvent, DriftState } from '../drift/types.js';
 import type { FailureMode } from '../inference/types.js';
 import type { TimeRange } from '../store/types.js';
-import type { ToolName } from './functions.js';
+import type { ToolName } from './constants.js';
 
 /** Port: the drift monitor's past events (the local event log; EventBridge keeps none to read back). */
 export interface DriftEventHistory {

@@ -7,8 +7,8 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type RetryHooks, sleep } from '../backoff.js';
-import { PfmError } from '../errors.js';
+import { type RetryHooks, sleep } from '../../kernel/backoff.js';
+import { PfmError } from '../../kernel/errors.js';
 import { DRIFT_STATE_KEYS } from './constants.js';
 import type { DriftStateStore, MonitorState } from './types.js';
 

@@ -4,10 +4,10 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { errorMessage, isRetryableKinesisError } from '../../stream/kinesis/retry.js';
-import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
-import { chunkByLimits } from '../chunkByLimits.js';
-import { PfmError } from '../errors.js';
+import { errorMessage, isRetryableKinesisError } from '../../kernel/awsErrors.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
+import { chunkByLimits } from '../../kernel/chunkByLimits.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { DriftEvent, EventPublisher } from './types.js';
 
 /** PutEvents limits: 10 entries and 256 KB of entries per call (EventBridge quotas). */

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sleep } from '../backoff.js';
-import { PfmError } from '../errors.js';
+import { sleep } from '../../kernel/backoff.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { DriftStateStore, MonitorState } from './types.js';
 
 const STATE_FILE = 'monitor-state.json';

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { DriftEvent, EventPublisher } from './types.js';
 
 /** The file name of the local event log inside a data directory. */

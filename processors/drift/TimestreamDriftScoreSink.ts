@@ -1,5 +1,5 @@
 import type { _Record } from '@aws-sdk/client-timestream-write';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { DRIFT_SERIES, type DriftDimension, type DriftMeasure } from '../sinks/constants.js';
 import type { PointValue, SeriesPoint } from '../sinks/seriesPoints.js';
 import type { TimestreamWriter } from '../sinks/TimestreamWriter.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { DEFAULT_POLICY, SCOPES } from './constants.js';
 import { rawFeatureStats, scopeFeatureIndices } from './scores.js';
 import type {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, timestreamName, wholeNumberText } from '../configSchema.js';
-import { DRIFT_SERIES } from '../sinks/constants.js';
+import { nonEmptyText, parseConfig, wholeNumberText } from '../../kernel/configSchema.js';
+import { DRIFT_SERIES, timestreamName } from '../sinks/constants.js';
 import { SINK_KINDS } from '../sinks/types.js';
 
 /** A DynamoDB table name: 3 to 255 of letters, digits, '_', '.', '-'. */

@@ -1,5 +1,5 @@
+import { PfmError } from '../../kernel/errors.js';
 import type { MachineReading, SensorReading } from '../../schemas/reading.js';
-import { PfmError } from '../errors.js';
 import { DEFAULT_POLICY, DEVICE_SAMPLE_CAP, type DriftPolicy, SCOPES } from './constants.js';
 import {
   applyTests,

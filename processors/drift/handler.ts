@@ -3,9 +3,9 @@ import type {
   KinesisStreamStateResponse,
   KinesisStreamTumblingWindowEvent,
 } from 'aws-lambda';
+import { isRetryable } from '../../kernel/errors.js';
+import { type DecodeResult, decodeReading } from '../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../schemas/reading.js';
-import { type DecodeResult, decodeReading } from '../../stream/codec/readingCodec.js';
-import { isRetryable } from '../errors.js';
 import type { KinesisHandler } from '../inference/handler.js';
 import { physicalProblem } from '../inference/validateReading.js';
 import type { DriftCore } from './core.js';

@@ -1,5 +1,5 @@
+import { PfmError } from '../../kernel/errors.js';
 import { engineerFeatures, FEATURE_COUNT, FEATURE_NAMES } from '../../model/features.js';
-import { PfmError } from '../errors.js';
 import type { FeatureEngineer } from './core.js';
 import type { DriftReference } from './types.js';
 

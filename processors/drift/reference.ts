@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { DriftReference, FeatureReference } from './types.js';
 
 /** Where training writes the artifacts, relative to this file. */

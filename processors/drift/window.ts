@@ -1,5 +1,5 @@
+import { PfmError } from '../../kernel/errors.js';
 import { QUALITY_TYPES, type QualityType } from '../../schemas/reading.js';
-import { PfmError } from '../errors.js';
 import { DEVICE_SAMPLE_CAP, SCOPES, STATE_LIMIT_BYTES } from './constants.js';
 import type { DriftReference, FeatureAccumulator, ScopeAccumulator, ScopeKey, WindowState } from './types.js';
 

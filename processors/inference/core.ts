@@ -1,8 +1,8 @@
 import { ANY_FAILURE_CLASS, decide } from '../../model/decision.js';
 import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import type { ModelArtifacts, Scorer } from '../../model/types.js';
+import type { DecodeResult } from '../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../schemas/reading.js';
-import type { DecodeResult } from '../../stream/codec/readingCodec.js';
 import {
   type BatchOutcome,
   FAILURE_MODES,

@@ -1,5 +1,5 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { isRetryable } from '../errors.js';
+import { isRetryable } from '../../kernel/errors.js';
 import type { InferenceCore } from './core.js';
 import type { BatchOutcome, InputRecord, PredictionSink, QuarantineSink } from './types.js';
 

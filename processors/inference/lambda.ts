@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createObservability, instrument } from '../../kernel/observability.js';
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
-import { decodeReading } from '../../stream/codec/readingCodec.js';
+import { decodeReading } from '../../schemas/codec/readingCodec.js';
 import { readInferenceConfig } from '../config.js';
-import { createObservability, instrument } from '../observability.js';
 import { createSinks } from '../sinks/createSinks.js';
 import { createInferenceCore } from './core.js';
 import { createHandler } from './handler.js';

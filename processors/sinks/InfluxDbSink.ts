@@ -1,5 +1,5 @@
-import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
-import { PfmError } from '../errors.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
 import { lineProblem, toLine } from './lineProtocol.js';

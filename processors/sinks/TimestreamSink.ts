@@ -1,5 +1,5 @@
 import type { _Record, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import type { RetryHooks } from '../backoff.js';
+import type { RetryHooks } from '../../kernel/backoff.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import {
   PREDICTION_SERIES,

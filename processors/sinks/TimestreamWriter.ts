@@ -4,8 +4,8 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
-import { type Backoff, createBackoff, type RetryHooks } from '../backoff.js';
-import { CONNECTION_ERROR_CODES, PfmError } from '../errors.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
+import { CONNECTION_ERROR_CODES, PfmError } from '../../kernel/errors.js';
 import { type SeriesSchema, SINK_DEFAULTS } from './constants.js';
 import { type Refusal, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';

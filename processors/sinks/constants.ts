@@ -1,3 +1,4 @@
+import { nonEmptyText } from '../../kernel/configSchema.js';
 /**
  * The names the time-series sinks write, in one place: the sinks build their records from these, the Grafana
  * dashboards may only query these (test/processors/sinks/dashboards.test.ts), and the drift monitor writes `DRIFT_SERIES`.
@@ -117,6 +118,12 @@ export const SINK_QUARANTINE_CODES = {
 
 /** Timestream database and table names: 3 to 256 of letters, digits, '_', '.', '-' (developer guide, "Quotas"). */
 export const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
+
+/** A Timestream database or table name in configuration. */
+export const timestreamName = nonEmptyText.regex(
+  TIMESTREAM_NAME,
+  "must be 3-256 characters of letters, digits, '_', '.', '-'",
+);
 
 /** Documented Timestream for LiveAnalytics limits the sink respects (developer guide, "Quotas"). */
 export const TIMESTREAM_LIMITS = {

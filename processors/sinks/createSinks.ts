@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { InfluxDbSink } from './InfluxDbSink.js';
 import { TimestreamSink } from './TimestreamSink.js';
 import { createTimestreamWriteClient } from './timestreamClient.js';

@@ -1,5 +1,5 @@
-import { forEachConcurrently } from '../concurrency.js';
-import { PfmError } from '../errors.js';
+import { forEachConcurrently } from '../../kernel/concurrency.js';
+import { PfmError } from '../../kernel/errors.js';
 import type { QuarantineRow } from '../inference/types.js';
 
 /** A row the store refused, by its position in the input. */

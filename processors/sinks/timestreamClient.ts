@@ -1,5 +1,5 @@
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
-import { explicitTarget, keepAliveHandler } from '../sdkClient.js';
+import { explicitTarget, keepAliveHandler } from '../../kernel/sdkClient.js';
 
 /** Options for {@link createTimestreamWriteClient}; without them the SDK resolves everything from the environment. */
 export interface TimestreamClientOptions {

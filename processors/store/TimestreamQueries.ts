@@ -4,7 +4,7 @@ import {
   type QueryCommandOutput,
   type TimestreamQueryClient,
 } from '@aws-sdk/client-timestream-query';
-import { PfmError } from '../errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES } from '../sinks/constants.js';
 import {
   driftUnavailable,

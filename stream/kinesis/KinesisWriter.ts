@@ -3,11 +3,11 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { type Backoff, createBackoff, type RetryHooks } from '../../processors/backoff.js';
-import { chunkByLimits } from '../../processors/chunkByLimits.js';
-import { forEachConcurrently } from '../../processors/concurrency.js';
+import { errorMessage, errorName, isRetryableKinesisError } from '../../kernel/awsErrors.js';
+import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
+import { chunkByLimits } from '../../kernel/chunkByLimits.js';
+import { forEachConcurrently } from '../../kernel/concurrency.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
-import { errorMessage, errorName, isRetryableKinesisError } from './retry.js';
 
 /** Kinesis PutRecords limits. */
 export const PUT_RECORDS_LIMITS = {

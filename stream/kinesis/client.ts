@@ -4,8 +4,8 @@ import {
   KinesisClient,
   type KinesisClientConfig,
 } from '@aws-sdk/client-kinesis';
-import { sleep } from '../../processors/backoff.js';
-import { keepAliveHandler } from '../../processors/sdkClient.js';
+import { sleep } from '../../kernel/backoff.js';
+import { keepAliveHandler } from '../../kernel/sdkClient.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
 
 /** kinesis-local namespaces streams under this account when the access key id is not a 12-digit account id. */

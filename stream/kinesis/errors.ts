@@ -1,4 +1,4 @@
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 /** Failure kinds of the Kinesis adapters; `retryable` tells a caller whether trying again can help. */
 export const KINESIS_ERROR_CODES = {

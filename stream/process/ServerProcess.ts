@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type net from 'node:net';
-import { sleep } from '../../processors/backoff.js';
+import { sleep } from '../../kernel/backoff.js';
 
 const OUTPUT_TAIL_CHARS = 8_000;
 

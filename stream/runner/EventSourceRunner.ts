@@ -9,8 +9,8 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { backoffDelay, sleep } from '../../processors/backoff.js';
-import { errorMessage, isRetryableKinesisError } from '../kinesis/retry.js';
+import { errorMessage, isRetryableKinesisError } from '../../kernel/awsErrors.js';
+import { backoffDelay, sleep } from '../../kernel/backoff.js';
 import { evaluateBatchResponse } from './batchOutcome.js';
 import { RUNNER_ERROR_CODES, RunnerError } from './errors.js';
 import { type EventContext, parseStreamArn, toKinesisStreamRecord } from './kinesisEvent.js';

@@ -1,4 +1,4 @@
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 /** Failure kinds of the event-source runner. */
 export const RUNNER_ERROR_CODES = {

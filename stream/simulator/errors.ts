@@ -1,4 +1,4 @@
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 /** Why the simulator refused its input. */
 export const SIMULATOR_ERROR_CODES = ['INVALID_SIMULATOR_OPTIONS', 'INVALID_DRIFT_SPEC'] as const;

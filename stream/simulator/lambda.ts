@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { parseConfig } from '../../processors/configSchema.js';
-import { PfmError } from '../../processors/errors.js';
-import { createObservability, instrument } from '../../processors/observability.js';
-import { encodeReading } from '../codec/readingCodec.js';
+import { parseConfig } from '../../kernel/configSchema.js';
+import { PfmError } from '../../kernel/errors.js';
+import { createObservability, instrument } from '../../kernel/observability.js';
+import { encodeReading } from '../../schemas/codec/readingCodec.js';
 import { createKinesisClient } from '../kinesis/client.js';
 import { KinesisWriter, type WriteEntry, type WriteResult } from '../kinesis/KinesisWriter.js';
 import { parseDriftSpec } from './driftSpec.js';

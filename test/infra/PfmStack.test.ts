@@ -8,7 +8,7 @@ import {
   resourceNames,
 } from '../../infra/constants.js';
 import { PfmStack } from '../../infra/PfmStack.js';
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;

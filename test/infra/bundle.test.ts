@@ -15,7 +15,7 @@ import {
 } from '../../infra/bundleProbe.js';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { LAMBDA_ENTRIES } from '../../infra/constants.js';
-import { encodeReading } from '../../stream/codec/readingCodec.js';
+import { encodeReading } from '../../schemas/codec/readingCodec.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
 import { kinesisEvent } from '../fixtures/kinesis/events.js';
 

@@ -15,7 +15,7 @@ import {
   shellQuote,
 } from '../../infra/bundling.js';
 import { PfmFunction } from '../../infra/constructs/PfmFunction.js';
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 const temps: string[] = [];
 afterAll(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveStackConfig } from '../../infra/config.js';
-import { PfmError } from '../../processors/errors.js';
+import { PfmError } from '../../kernel/errors.js';
 
 describe('resolveStackConfig', () => {
   it('fills every default from an empty object', () => {

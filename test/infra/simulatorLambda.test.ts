@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PfmError } from '../../processors/errors.js';
-import { decodeReading } from '../../stream/codec/readingCodec.js';
+import { PfmError } from '../../kernel/errors.js';
+import { decodeReading } from '../../schemas/codec/readingCodec.js';
 import type { WriteEntry, WriteResult } from '../../stream/kinesis/KinesisWriter.js';
 import {
   createScheduledSimulator,

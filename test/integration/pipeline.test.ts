@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runLocalPipeline } from '../../app/pipeline/localPipeline.js';
+import { POISON_KINDS, poisonPlan, poisonRecord } from '../../app/pipeline/poison.js';
 import { DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
-import { encodeReading } from '../../stream/codec/readingCodec.js';
+import { encodeReading } from '../../schemas/codec/readingCodec.js';
 import { KinesisWriter } from '../../stream/kinesis/KinesisWriter.js';
-import { runLocalPipeline } from '../../stream/pipeline/localPipeline.js';
-import { POISON_KINDS, poisonPlan, poisonRecord } from '../../stream/pipeline/poison.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
 import { useKinesisLocal } from '../helpers/kinesisLocal.js';
 

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PfmError } from '../../kernel/errors.js';
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
 import type { ModelArtifacts } from '../../model/types.js';
-import { PfmError } from '../../processors/errors.js';
 import { goldenReading, loadGolden } from '../fixtures/model/golden.js';
 
 const WRONG_NAMES_MODEL = fileURLToPath(new URL('../fixtures/model/wrong-names.onnx', import.meta.url));

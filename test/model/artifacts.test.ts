@@ -3,9 +3,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PfmError } from '../../kernel/errors.js';
 import { DEFAULT_ARTIFACTS_DIR, loadModelArtifacts } from '../../model/artifacts.js';
 import { FEATURE_NAMES } from '../../model/features.js';
-import { PfmError } from '../../processors/errors.js';
 
 const tempDirs: string[] = [];
 

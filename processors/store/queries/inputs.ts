@@ -1,4 +1,4 @@
-import { PfmError } from '../../errors.js';
+import { PfmError } from '../../../kernel/errors.js';
 import { FAILURE_MODES, type FailureMode } from '../../inference/types.js';
 import type { TimeRange } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { PfmError } from '../../errors.js';
+import { PfmError } from '../../../kernel/errors.js';
 import { TIMESTREAM_NAME } from '../../sinks/constants.js';
 import { assertDeviceId, assertWhole } from './inputs.js';
 

@@ -1,5 +1,5 @@
 import { TimestreamQueryClient, type TimestreamQueryClientConfig } from '@aws-sdk/client-timestream-query';
-import { explicitTarget, keepAliveHandler } from '../../sdkClient.js';
+import { explicitTarget, keepAliveHandler } from '../../../kernel/sdkClient.js';
 
 /** Options for {@link createTimestreamQueryClient}; without them the SDK resolves everything from the environment. */
 export interface TimestreamQueryClientOptions {

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
+import { AGENT_FUNCTIONS } from '../../../processors/agent/constants.js';
 import type { AgentTools } from '../../../processors/agent/core.js';
 import { createAgentTools } from '../../../processors/agent/core.js';
-import { AGENT_FUNCTIONS } from '../../../processors/agent/functions.js';
 import { createActionGroupHandler } from '../../../processors/agent/handler.js';
-import { PfmError } from '../../../processors/errors.js';
 import type { PeriodQueries } from '../../../processors/store/types.js';
 
 const NOW = Date.UTC(2026, 0, 7, 12);

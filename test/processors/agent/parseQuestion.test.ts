@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { parseQuestion } from '../../../processors/agent/parseQuestion.js';
-import { PfmError } from '../../../processors/errors.js';
 
 describe('parseQuestion', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PfmError } from '../../../processors/errors.js';
+import { PfmError } from '../../../kernel/errors.js';
 import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
 import { drift, fleetRows, quarantined, RANGE, T0 } from './fixtures.js';
 

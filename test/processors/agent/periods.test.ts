@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { resolvePeriod } from '../../../processors/agent/periods.js';
-import { PfmError } from '../../../processors/errors.js';
 
 // Wednesday 2026-01-07 15:30 UTC.
 const NOW = Date.UTC(2026, 0, 7, 15, 30);

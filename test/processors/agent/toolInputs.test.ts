@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { parseToolInput } from '../../../processors/agent/toolInputs.js';
-import { PfmError } from '../../../processors/errors.js';
 
 function refusal(run: () => unknown): string {
   try {

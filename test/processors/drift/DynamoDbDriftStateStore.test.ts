@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { DRIFT_STATE_KEYS } from '../../../processors/drift/constants.js';
 import {
   DYNAMODB_ITEM_MAX_BYTES,
@@ -7,7 +8,6 @@ import {
   type DynamoDbDriftStateStoreOptions,
 } from '../../../processors/drift/DynamoDbDriftStateStore.js';
 import type { MonitorState } from '../../../processors/drift/types.js';
-import { PfmError } from '../../../processors/errors.js';
 import { DynamoDbStandIn } from '../../helpers/dynamoDbStandIn.js';
 
 let standIn: DynamoDbStandIn;

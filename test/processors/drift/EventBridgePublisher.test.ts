@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import {
   chunkEntries,
   EventBridgePublisher,
@@ -7,7 +8,6 @@ import {
   putEventsEntrySize,
 } from '../../../processors/drift/EventBridgePublisher.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
-import { PfmError } from '../../../processors/errors.js';
 import { EventBridgeStandIn } from '../../helpers/eventBridgeStandIn.js';
 
 let standIn: EventBridgeStandIn;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import {
   calibrate,
   MIN_CALIBRATION_WINDOWS,
   parseCalibration,
 } from '../../../processors/drift/calibration.js';
 import { loadDriftReference } from '../../../processors/drift/reference.js';
-import { PfmError } from '../../../processors/errors.js';
 import { fleetCalibration } from './fixtures.js';
 
 const reference = loadDriftReference();

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { calibrate } from '../../../processors/drift/calibration.js';
 import { createDriftCore } from '../../../processors/drift/core.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
@@ -12,7 +13,6 @@ import {
 } from '../../../processors/drift/reference.js';
 import type { ClosedWindow, DriftEvent, MonitorState } from '../../../processors/drift/types.js';
 import { emptyWindow } from '../../../processors/drift/window.js';
-import { PfmError } from '../../../processors/errors.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';
 import type { DriftInjection } from '../../../stream/simulator/types.js';
 import { validateJsonSchema } from './jsonSchema.js';

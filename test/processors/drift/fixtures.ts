@@ -1,4 +1,5 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { PfmError } from '../../../kernel/errors.js';
 import { calibrate } from '../../../processors/drift/calibration.js';
 import { createDriftCore } from '../../../processors/drift/core.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
@@ -12,9 +13,8 @@ import type {
   FeatureReference,
 } from '../../../processors/drift/types.js';
 import { emptyWindow } from '../../../processors/drift/window.js';
-import { PfmError } from '../../../processors/errors.js';
+import { encodeReading } from '../../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../../schemas/reading.js';
-import { encodeReading } from '../../../stream/codec/readingCodec.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';
 
 /** A reference with integer means, edges and bounds: sums of integer data stay exact, so merges compare with ===. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { poisonRecord } from '../../../app/pipeline/poison.js';
 import { decodeBatch } from '../../../processors/drift/handler.js';
-import { decodeReading, encodeReading } from '../../../stream/codec/readingCodec.js';
-import { poisonRecord } from '../../../stream/pipeline/poison.js';
+import { decodeReading, encodeReading } from '../../../schemas/codec/readingCodec.js';
 import { makeReading } from '../../fixtures/codec/readings.js';
 import { kinesisEvent } from '../../fixtures/kinesis/events.js';
 

@@ -137,7 +137,7 @@ describe('Lambda tumbling-window handler', () => {
         await log.publish(events.slice(0, 1));
         if (failNext) {
           failNext = false;
-          const { PfmError } = await import('../../../processors/errors.js');
+          const { PfmError } = await import('../../../kernel/errors.js');
           throw new PfmError('SINK_UNAVAILABLE', 'bus throttled', { retryable: true });
         }
         await log.publish(events);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { DEVICE_SAMPLE_CAP } from '../../../processors/drift/constants.js';
 import type { WindowState } from '../../../processors/drift/types.js';
 import {
@@ -12,7 +13,6 @@ import {
   momentsOf,
   type WindowInput,
 } from '../../../processors/drift/window.js';
-import { PfmError } from '../../../processors/errors.js';
 import { integerReference } from './fixtures.js';
 
 const reference = integerReference(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PfmError } from '../../../processors/errors.js';
+import { PfmError } from '../../../kernel/errors.js';
 import type { InferenceCore } from '../../../processors/inference/core.js';
 import { createHandler } from '../../../processors/inference/handler.js';
 import type {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PfmError } from '../../../processors/errors.js';
+import { PfmError } from '../../../kernel/errors.js';
 import type { PredictionRow } from '../../../processors/inference/types.js';
 import { SINK_QUARANTINE_CODES } from '../../../processors/sinks/constants.js';
 import { TimestreamSink, type TimestreamSinkOptions } from '../../../processors/sinks/TimestreamSink.js';

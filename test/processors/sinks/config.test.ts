@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { readInferenceConfig } from '../../../processors/config.js';
-import { PfmError } from '../../../processors/errors.js';
 
 const TIMESTREAM = { PFM_SINK: 'timestream', TIMESTREAM_DATABASE: 'pfm', PFM_MODEL_SEQUENCE: '1732590000' };
 const INFLUX = {

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { loadModelArtifacts } from '../../model/artifacts.js';
+import { OnnxScorer } from '../../model/OnnxScorer.js';
+import type { ModelArtifacts } from '../../model/types.js';
+import { createInferenceCore } from '../../processors/inference/core.js';
+import { createHandler, type KinesisHandler } from '../../processors/inference/handler.js';
+import type { BatchOutcome } from '../../processors/inference/types.js';
+import { DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { decodeReading } from '../../schemas/codec/readingCodec.js';
+
+/** The inference handler wired to the embedded store, as the local pipeline and `pfm consume` run it. */
+export interface InferenceStack {
+  handler: KinesisHandler;
+  store: DuckDbStore;
+  artifacts: ModelArtifacts;
+  /** Closes the store (flushing it) and releases the model session. */
+  close(): Promise<void>;
+}
+
+/** Loads the model once, opens the store in `dataDir`, and builds the same handler that runs in Lambda. */
+export async function openInferenceStack(opts: {
+  dataDir: string;
+  artifactsDir?: string;
+  onOutcome?: (outcome: BatchOutcome) => void;
+}): Promise<InferenceStack> {
+  const artifacts = await loadModelArtifacts(opts.artifactsDir);
+  const scorer = await OnnxScorer.create(artifacts);
+  const store = await DuckDbStore.open(join(opts.dataDir, STORE_FILE));
+  const handler = createHandler({
+    core: createInferenceCore({ decode: decodeReading, scorer, model: artifacts, now: Date.now }),
+    sink: store,
+    quarantine: store,
+    ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+  });
+  return {
+    handler,
+    store,
+    artifacts,
+    async close() {
+      await store.close();
+      await scorer.release();
+    },
+  };
+}
