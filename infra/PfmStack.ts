@@ -6,19 +6,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { type PfmStackConfig, type PfmStackSettings, resolveStackConfig } from './config.js';
-import {
-  ENV,
-  LAMBDA_ENTRIES,
-  LAMBDA_TASK_ROOT,
-  resourceNames,
-  SERVICE_NAMES,
-  TIMESTREAM_TABLES,
-} from './constants.js';
+import { ENV, LAMBDA_ENTRIES, LAMBDA_TASK_ROOT, resourceNames, SERVICE_NAMES } from './constants.js';
 import { DriftStateTable } from './constructs/DriftStateTable.js';
 import { FleetSimulator } from './constructs/FleetSimulator.js';
+import { InfluxDbStore } from './constructs/InfluxDbStore.js';
+import { LiveAnalyticsStore } from './constructs/LiveAnalyticsStore.js';
 import { MaintenanceAgent } from './constructs/MaintenanceAgent.js';
 import { PipelineAlarms } from './constructs/PipelineAlarms.js';
-import { PredictionStore } from './constructs/PredictionStore.js';
+import type { PredictionStore } from './constructs/PredictionStore.js';
 import { RetrainingEvents } from './constructs/RetrainingEvents.js';
 import { StreamProcessor } from './constructs/StreamProcessor.js';
 
@@ -111,13 +106,11 @@ export class PfmStack extends Stack {
       this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(config.alerts.email));
     }
 
-    this.store = new PredictionStore(this, 'Store', { sink: config.sink, names, key: this.key });
-    const network = this.store.network;
-    const placement = network && {
-      vpc: network.vpc,
-      vpcSubnets: network.subnets,
-      securityGroups: [network.clientSecurityGroup],
-    };
+    // One construct id for either store: it is the prefix of the store's resources' logical ids.
+    this.store =
+      config.sink.kind === 'influxdb'
+        ? new InfluxDbStore(this, 'Store', { settings: config.sink, names, key: this.key })
+        : new LiveAnalyticsStore(this, 'Store', { settings: config.sink, names, key: this.key });
 
     this.inference = new StreamProcessor(this, 'Inference', {
       stream: this.stream,
@@ -136,7 +129,7 @@ export class PfmStack extends Stack {
           [ENV.modelDir]: MODEL_DIR,
           [ENV.modelSequence]: String(config.inference.modelSequence),
         },
-        ...placement,
+        ...this.store.placement,
       },
       source: config.inference,
     });
@@ -147,7 +140,6 @@ export class PfmStack extends Stack {
       tableName: names.driftStateTable,
       key: this.key,
     });
-    const timestreamDrift = this.store.tables.drift !== undefined;
     this.drift = new StreamProcessor(this, 'Drift', {
       stream: this.stream,
       key: this.key,
@@ -169,19 +161,14 @@ export class PfmStack extends Stack {
           [ENV.driftStateTable]: this.driftState.table.tableName,
           // Longer than the function can run: only a crashed holder's lock is ever taken over.
           [ENV.driftLockLeaseSeconds]: String(config.drift.timeoutSeconds + 60),
-          ...(timestreamDrift
-            ? {
-                [ENV.timestreamDatabase]: names.timestreamDatabase,
-                [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
-              }
-            : {}),
+          ...this.store.driftEnvironment,
         },
       },
       source: config.drift,
     });
     this.events.bus.grantPutEventsTo(this.drift.fn.role);
     this.driftState.grantStateAccess(this.drift.fn);
-    if (timestreamDrift) this.store.grantWrite(this.drift.fn, ['drift']);
+    if (this.store.driftEnvironment) this.store.grantWrite(this.drift.fn, ['drift']);
 
     this.simulator = new FleetSimulator(this, 'Simulator', {
       stream: this.stream,
@@ -189,7 +176,7 @@ export class PfmStack extends Stack {
     });
 
     this.agent = config.agent.enabled
-      ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store: this.store, placement })
+      ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store: this.store })
       : undefined;
 
     const otherFunctions = { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) };

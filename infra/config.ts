@@ -162,6 +162,10 @@ export type PfmStackSettings = z.input<typeof configSchema>;
 /** The stack's settings with defaults applied and limits checked. */
 export type PfmStackConfig = z.output<typeof configSchema>;
 export type SinkConfig = PfmStackConfig['sink'];
+/** The Timestream for LiveAnalytics store's settings (sink.kind=timestream). */
+export type LiveAnalyticsSinkConfig = z.output<typeof timestreamSinkSchema>;
+/** The Timestream for InfluxDB store's settings (sink.kind=influxdb). */
+export type InfluxDbSinkConfig = z.output<typeof influxSinkSchema>;
 
 /** Applies the defaults and checks every limit, naming each setting that is wrong. */
 export function resolveStackConfig(settings: unknown = {}): PfmStackConfig {

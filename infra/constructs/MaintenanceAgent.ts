@@ -1,6 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
@@ -19,8 +18,8 @@ export { AGENT_FUNCTIONS, AGENT_INSTRUCTION, type AgentFunctionSpec };
 
 export interface MaintenanceAgentProps {
   settings: PfmStackConfig['agent'];
+  /** Queried by the action group, which runs where the store can be reached. */
   store: PredictionStore;
-  placement?: { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] };
 }
 
 /** Cross-region inference profile ids carry a geography prefix before the model id. */
@@ -46,7 +45,7 @@ export class MaintenanceAgent extends Construct {
       memoryMb: 512,
       timeoutSeconds: 30,
       environment: { ...props.store.environment },
-      ...props.placement,
+      ...props.store.placement,
     });
     props.store.grantRead(this.fn, ['predictions', 'quarantine', 'drift']);
 

@@ -20,7 +20,14 @@ import { METRICS_NAMESPACE } from '../constants.js';
 /** Node 24 is the newest Lambda Node runtime this CDK knows (cdk-nag L1 asks for the newest). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-export interface PfmFunctionProps {
+/** Where a function runs when it must reach something inside a VPC (the InfluxDB store). */
+export interface FunctionPlacement {
+  vpc: ec2.IVpc;
+  vpcSubnets: ec2.SubnetSelection;
+  securityGroups: ec2.ISecurityGroup[];
+}
+
+export interface PfmFunctionProps extends Partial<FunctionPlacement> {
   /** Entry point relative to the project root; it must export `handler`. */
   entry: string;
   /** Powertools service name (logs, metrics dimension, traces). */
@@ -33,9 +40,6 @@ export interface PfmFunctionProps {
   model?: boolean;
   /** Package onnxruntime-node (linux-x64 binary only). */
   onnxRuntime?: boolean;
-  vpc?: ec2.IVpc;
-  vpcSubnets?: ec2.SubnetSelection;
-  securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**

@@ -1,0 +1,157 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as timestream from 'aws-cdk-lib/aws-timestream';
+import { Construct } from 'constructs';
+import type { LiveAnalyticsSinkConfig } from '../config.js';
+import { ENV, type ResourceNames, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
+import type { PfmFunction } from './PfmFunction.js';
+import type { PredictionStore } from './PredictionStore.js';
+
+const TABLE_IDS: Record<TimestreamTableKey, string> = {
+  predictions: 'PredictionsTable',
+  quarantine: 'QuarantineTable',
+  drift: 'DriftTable',
+};
+
+export interface LiveAnalyticsStoreProps {
+  settings: LiveAnalyticsSinkConfig;
+  names: ResourceNames;
+  key: kms.IKey;
+}
+
+/** Timestream for LiveAnalytics takes no new customers: this store is for the accounts that already have it. */
+function acknowledgeMaintenanceMode(resource: Construct): void {
+  Validations.of(resource).acknowledge({
+    id: 'CloudFormation-Validate::W3697',
+    reason:
+      'sink.kind=timestream is the opt-in choice for accounts that already use Timestream for LiveAnalytics; others use sink.kind=influxdb.',
+  });
+}
+
+/**
+ * The prediction store on Timestream for LiveAnalytics: a database encrypted with the pipeline's key, one
+ * table per series (predictions, quarantine, drift scores) with magnetic-store writes, and the bucket where
+ * Timestream reports the late records it rejected.
+ */
+export class LiveAnalyticsStore extends Construct implements PredictionStore {
+  readonly kind = 'timestream';
+  readonly environment: Readonly<Record<string, string>>;
+  readonly driftEnvironment: Readonly<Record<string, string>>;
+  /** A public API endpoint: the functions run outside any VPC. */
+  readonly placement = undefined;
+  readonly database: timestream.CfnDatabase;
+  /** The tables by what they hold. */
+  readonly tables: Readonly<Record<TimestreamTableKey, timestream.CfnTable>>;
+  /** Where Timestream writes its reports of rejected magnetic-store records. */
+  readonly errorReportBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: LiveAnalyticsStoreProps) {
+    super(scope, id);
+    const databaseName = props.names.timestreamDatabase;
+    this.errorReportBucket = this.rejectedRecordsBucket();
+    this.database = new timestream.CfnDatabase(this, 'Database', {
+      databaseName,
+      kmsKeyId: props.key.keyArn,
+    });
+    this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledgeMaintenanceMode(this.database);
+    const table = (key: TimestreamTableKey) => this.table(key, databaseName, props.settings);
+    this.tables = {
+      predictions: table('predictions'),
+      quarantine: table('quarantine'),
+      drift: table('drift'),
+    };
+    this.environment = {
+      [ENV.sink]: 'timestream',
+      [ENV.timestreamDatabase]: databaseName,
+      [ENV.timestreamTable]: TIMESTREAM_TABLES.predictions,
+      [ENV.timestreamQuarantineTable]: TIMESTREAM_TABLES.quarantine,
+    };
+    this.driftEnvironment = {
+      [ENV.timestreamDatabase]: databaseName,
+      [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
+    };
+  }
+
+  grantWrite(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
+    this.grant(fn, 'timestream:WriteRecords', tables);
+  }
+
+  grantRead(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
+    this.grant(fn, 'timestream:Select', tables);
+  }
+
+  /** The error-report bucket, with its server access logs in a bucket of their own. */
+  private rejectedRecordsBucket(): s3.Bucket {
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "This bucket receives the error-report bucket's server access logs; logging it too would need a third bucket, and so on.",
+    });
+    return new s3.Bucket(this, 'RejectedRecords', {
+      // Timestream writes its reports with SSE-S3 (the table's S3Configuration says so), so the bucket
+      // default matches; server access logs cannot target a KMS-encrypted bucket either.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'rejected-records/',
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+  }
+
+  private table(
+    key: TimestreamTableKey,
+    databaseName: string,
+    settings: LiveAnalyticsSinkConfig,
+  ): timestream.CfnTable {
+    const tableName = TIMESTREAM_TABLES[key];
+    const table = new timestream.CfnTable(this, TABLE_IDS[key], {
+      databaseName,
+      tableName,
+      retentionProperties: {
+        MemoryStoreRetentionPeriodInHours: String(settings.memoryRetentionHours),
+        MagneticStoreRetentionPeriodInDays: String(settings.magneticRetentionDays),
+      },
+      // Typed `any` in the L1: CloudFormation's own (PascalCase) property names, passed through as they are.
+      magneticStoreWriteProperties: {
+        EnableMagneticStoreWrites: true,
+        MagneticStoreRejectedDataLocation: {
+          S3Configuration: {
+            BucketName: this.errorReportBucket.bucketName,
+            EncryptionOption: 'SSE_S3',
+            ObjectKeyPrefix: `${tableName}/`,
+          },
+        },
+      },
+    });
+    table.addResourceDependency(this.database, 'a table needs its database');
+    table.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledgeMaintenanceMode(table);
+    return table;
+  }
+
+  private grant(fn: PfmFunction, action: string, tables: readonly TimestreamTableKey[]): void {
+    const arns = tables.map((t) => this.tables[t].attrArn);
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: arns }));
+    // Timestream's endpoint discovery; the documented exception to resource scoping.
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+    );
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'timestream:DescribeEndpoints (endpoint discovery before every Timestream call) supports only Resource "*" (Timestream IAM reference); X-Ray segment upload likewise.',
+    });
+  }
+}
