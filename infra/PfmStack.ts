@@ -1,44 +1,47 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { type PfmStackConfig, type PfmStackSettings, resolveStackConfig } from './config.js';
-import { ENV, LAMBDA_ENTRIES, LAMBDA_TASK_ROOT, resourceNames, SERVICE_NAMES } from './constants.js';
+import { type ResourceNames, resourceNames } from './constants.js';
+import { alertsTopic } from './constructs/alertsTopic.js';
 import { DriftStateTable } from './constructs/DriftStateTable.js';
+import { driftMonitor } from './constructs/driftMonitor.js';
 import { FleetSimulator } from './constructs/FleetSimulator.js';
 import { InfluxDbStore } from './constructs/InfluxDbStore.js';
+import { inferenceProcessor } from './constructs/inferenceProcessor.js';
 import { LiveAnalyticsStore } from './constructs/LiveAnalyticsStore.js';
 import { MaintenanceAgent } from './constructs/MaintenanceAgent.js';
 import { PipelineAlarms } from './constructs/PipelineAlarms.js';
 import type { PredictionStore } from './constructs/PredictionStore.js';
+import { pipelineKey } from './constructs/pipelineKey.js';
 import { RetrainingEvents } from './constructs/RetrainingEvents.js';
-import { StreamProcessor } from './constructs/StreamProcessor.js';
+import { readingsStream } from './constructs/readingsStream.js';
+import type { StreamProcessor } from './constructs/StreamProcessor.js';
 
 export interface PfmStackProps extends StackProps {
   /** Sizing and feature switches; every field has a default (see infra/config.ts). */
   settings?: PfmStackSettings;
 }
 
-/** Where the functions find the packaged model artifacts. */
-const MODEL_DIR = `${LAMBDA_TASK_ROOT}/model/artifacts`;
-
 /**
  * The whole pipeline: readings stream -> inference (ONNX) -> time-series store, a drift monitor on the
  * same stream publishing retraining events, alarms, and optionally the simulator schedule and the agent.
+ * Each part is built by its own construct or builder (infra/constructs/); this class only composes them.
+ * Construct ids make up the resources' logical ids: renaming one replaces the resource in a deployed stack
+ * (test/infra/logicalIds.test.ts).
  */
 export class PfmStack extends Stack {
   readonly config: PfmStackConfig;
   readonly key: kms.Key;
   readonly stream: kinesis.Stream;
+  readonly alertsTopic: sns.Topic;
   readonly store: PredictionStore;
   readonly inference: StreamProcessor;
-  readonly drift: StreamProcessor;
-  readonly driftState: DriftStateTable;
   readonly events: RetrainingEvents;
-  readonly alertsTopic: sns.Topic;
+  readonly driftState: DriftStateTable;
+  readonly drift: StreamProcessor;
   readonly simulator: FleetSimulator;
   readonly agent: MaintenanceAgent | undefined;
   readonly alarms: PipelineAlarms;
@@ -51,149 +54,74 @@ export class PfmStack extends Stack {
     this.config = config;
     const names = resourceNames(config.namePrefix);
 
-    this.key = new kms.Key(this, 'PipelineKey', {
-      alias: `alias/${config.namePrefix}-pipeline`,
-      description: 'pfm pipeline: stream, queues, topic, secrets and the time-series store',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // Services that write into encrypted resources on the pipeline's behalf: alarms publishing to the
-    // topic (CloudWatch), rule targets delivering to the topic and queues (EventBridge).
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-      );
-    }
-
-    this.stream = new kinesis.Stream(this, 'Readings', {
+    this.key = pipelineKey(this, 'PipelineKey', { namePrefix: config.namePrefix });
+    const key = this.key;
+    this.stream = readingsStream(this, 'Readings', {
       streamName: names.stream,
-      streamMode:
-        config.stream.capacity === 'on-demand'
-          ? kinesis.StreamMode.ON_DEMAND
-          : kinesis.StreamMode.PROVISIONED,
-      shardCount: config.stream.shardCount,
-      retentionPeriod: Duration.hours(config.stream.retentionHours),
-      encryption: kinesis.StreamEncryption.KMS,
-      encryptionKey: this.key,
+      settings: config.stream,
+      key,
     });
-    Validations.of(this.stream).acknowledge({
-      id: 'AwsSolutions-KDS3',
-      reason:
-        'A customer-managed key is a requirement of this stack: its key policy, rotation and CloudTrail record cover the stream like the queues, topic and store.',
-    });
-
-    this.alertsTopic = new sns.Topic(this, 'Alerts', {
+    this.alertsTopic = alertsTopic(this, 'Alerts', {
       topicName: names.alertsTopic,
-      displayName: 'pfm alerts',
-      masterKey: this.key,
-      enforceSSL: true,
+      key,
+      email: config.alerts.email,
     });
-    // The topic has its own policy (SSL only, EventBridge), so the alarms' publisher must be named in it too.
-    this.alertsTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alertsTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
-    if (config.alerts.email !== undefined) {
-      this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(config.alerts.email));
-    }
+    this.store = this.predictionStore(config.sink, names);
+    const { stream, store } = this;
 
-    // One construct id for either store: it is the prefix of the store's resources' logical ids.
-    this.store =
-      config.sink.kind === 'influxdb'
-        ? new InfluxDbStore(this, 'Store', { settings: config.sink, names, key: this.key })
-        : new LiveAnalyticsStore(this, 'Store', { settings: config.sink, names, key: this.key });
-
-    this.inference = new StreamProcessor(this, 'Inference', {
-      stream: this.stream,
-      key: this.key,
+    this.inference = inferenceProcessor(this, 'Inference', {
+      stream,
+      key,
       failureQueueName: names.inferenceFailures,
-      function: {
-        entry: LAMBDA_ENTRIES.inference,
-        serviceName: SERVICE_NAMES.inference,
-        description: 'Scores batches of readings with the packaged ONNX model and writes predictions',
-        memoryMb: config.inference.memoryMb,
-        timeoutSeconds: config.inference.timeoutSeconds,
-        model: true,
-        onnxRuntime: true,
-        environment: {
-          ...this.store.environment,
-          [ENV.modelDir]: MODEL_DIR,
-          [ENV.modelSequence]: String(config.inference.modelSequence),
-        },
-        ...this.store.placement,
-      },
-      source: config.inference,
+      settings: config.inference,
+      store,
     });
-    this.store.grantWrite(this.inference.fn, ['predictions', 'quarantine']);
-
-    this.events = new RetrainingEvents(this, 'Events', { names, key: this.key, topic: this.alertsTopic });
-    this.driftState = new DriftStateTable(this, 'DriftState', {
-      tableName: names.driftStateTable,
-      key: this.key,
-    });
-    this.drift = new StreamProcessor(this, 'Drift', {
-      stream: this.stream,
-      key: this.key,
+    this.events = new RetrainingEvents(this, 'Events', { names, key, topic: this.alertsTopic });
+    this.driftState = new DriftStateTable(this, 'DriftState', { tableName: names.driftStateTable, key });
+    this.drift = driftMonitor(this, 'Drift', {
+      stream,
+      key,
       failureQueueName: names.driftFailures,
-      function: {
-        entry: LAMBDA_ENTRIES.drift,
-        serviceName: SERVICE_NAMES.drift,
-        description:
-          'Tumbling-window drift statistics against the training reference; publishes drift events',
-        memoryMb: config.drift.memoryMb,
-        timeoutSeconds: config.drift.timeoutSeconds,
-        model: true,
-        // Drift scores go to Timestream's drift table and CloudWatch metrics (EMF); with InfluxDB, to the metrics
-        // only (the function stays outside the store's VPC). All shards share one state table.
-        environment: {
-          [ENV.sink]: config.sink.kind,
-          [ENV.modelDir]: MODEL_DIR,
-          [ENV.eventBusName]: this.events.bus.eventBusName,
-          [ENV.driftStateTable]: this.driftState.table.tableName,
-          // Longer than the function can run: only a crashed holder's lock is ever taken over.
-          [ENV.driftLockLeaseSeconds]: String(config.drift.timeoutSeconds + 60),
-          ...this.store.driftEnvironment,
-        },
-      },
-      source: config.drift,
+      settings: config.drift,
+      bus: this.events.bus,
+      state: this.driftState,
+      store,
     });
-    this.events.bus.grantPutEventsTo(this.drift.fn.role);
-    this.driftState.grantStateAccess(this.drift.fn);
-    if (this.store.driftEnvironment) this.store.grantWrite(this.drift.fn, ['drift']);
-
-    this.simulator = new FleetSimulator(this, 'Simulator', {
-      stream: this.stream,
-      settings: config.simulator,
-    });
-
+    this.simulator = new FleetSimulator(this, 'Simulator', { stream, settings: config.simulator });
     this.agent = config.agent.enabled
-      ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store: this.store })
+      ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store })
       : undefined;
+    this.alarms = this.pipelineAlarms(config.alerts);
+    this.outputs();
+  }
 
-    const otherFunctions = { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) };
-    this.alarms = new PipelineAlarms(this, 'Alarms', {
+  /** The store the sink settings ask for, under the one construct id both share. */
+  private predictionStore(sink: PfmStackConfig['sink'], names: ResourceNames): PredictionStore {
+    const common = { names, key: this.key };
+    return sink.kind === 'influxdb'
+      ? new InfluxDbStore(this, 'Store', { ...common, settings: sink })
+      : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink });
+  }
+
+  /** Every function's errors, the stream functions' iterator age, and the queues that should stay empty. */
+  private pipelineAlarms(alerts: PfmStackConfig['alerts']): PipelineAlarms {
+    return new PipelineAlarms(this, 'Alarms', {
       topic: this.alertsTopic,
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
-      functions: otherFunctions,
+      functions: { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) },
       failureQueues: {
         InferenceFailures: this.inference.failureQueue,
         DriftFailures: this.drift.failureQueue,
         RetrainingDlq: this.events.queueDlq,
         RetrainingRuleDlq: this.events.ruleDlq,
       },
-      iteratorAgeMs: config.alerts.iteratorAgeMs,
-      quarantinedPerFiveMinutes: config.alerts.quarantinedPerFiveMinutes,
+      iteratorAgeMs: alerts.iteratorAgeMs,
+      quarantinedPerFiveMinutes: alerts.quarantinedPerFiveMinutes,
     });
+  }
 
+  /** What an operator needs after `cdk deploy`: where to write readings, where events and alerts go. */
+  private outputs(): void {
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'RetrainingQueueUrl', { value: this.events.queue.queueUrl });

@@ -87,6 +87,8 @@ export const ENV = {
 
 /** Where the packaged model artifacts sit inside a function's deployment package. */
 export const LAMBDA_TASK_ROOT = '/var/task';
+/** Where the functions packaged with the model (inference, drift) find its artifacts. */
+export const LAMBDA_MODEL_DIR = `${LAMBDA_TASK_ROOT}/model/artifacts`;
 
 /** The LocalStack edge port the compose file publishes and the init hook and README use. */
 export const LOCALSTACK_PORT = 4566;
