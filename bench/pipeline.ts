@@ -66,7 +66,7 @@ export async function benchPipeline(): Promise<void> {
     while (accounted < RECORDS) await new Promise((r) => setTimeout(r, 2));
     const seconds = (performance.now() - started) / 1000;
     await runner.stop();
-    const counts = await stack.store.counts();
+    const counts = await stack.store.fleetQueries.counts();
     await stack.close();
     if (counts.predictions !== RECORDS)
       throw new Error(`store holds ${counts.predictions} of ${RECORDS} predictions`);

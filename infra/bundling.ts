@@ -12,12 +12,17 @@ export const ONNX_PLATFORM = { platform: 'linux', arch: 'x64' } as const;
 
 /**
  * Left as imports by the bundler. onnxruntime-node: a native addon, shipped beside the bundle.
- * The embedded DuckDB store: processors import it on demand (`await import('../store/DuckDbStore.js')`) for
- * PFM_SINK=duckdb only, but a single-file bundle would inline that module and hoist its static import of
- * the native `@duckdb/node-api` to the top, breaking every cold start; as an external it stays a dynamic
- * import that only a duckdb configuration would ever reach (and neither it nor DuckDB is shipped).
+ * The embedded DuckDB store: processors import its opener on demand
+ * (`await import('../store/openDuckDbStore.js')`) for PFM_SINK=duckdb only, but a single-file bundle would
+ * inline that module with its adapters and hoist their static imports of the native `@duckdb/node-api` to the
+ * top, breaking every cold start; as an external it stays a dynamic import that only a duckdb configuration
+ * would ever reach (and neither it nor DuckDB is shipped).
  */
-export const EXTERNAL_MODULES = ['onnxruntime-node', '@duckdb/node-api', '*/store/DuckDbStore.js'] as const;
+export const EXTERNAL_MODULES = [
+  'onnxruntime-node',
+  '@duckdb/node-api',
+  '*/store/openDuckDbStore.js',
+] as const;
 
 /**
  * Makes bundled CommonJS dependencies (avsc, the AWS SDK's internals) work in an ESM bundle: esbuild's

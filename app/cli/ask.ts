@@ -8,7 +8,7 @@ import { type AgentToolUse, askAgent } from '../../processors/agent/askAgent.js'
 import { createAgentTools } from '../../processors/agent/core.js';
 import { LocalEventHistory } from '../../processors/agent/LocalEventHistory.js';
 import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
-import { DuckDbStore } from '../../processors/store/DuckDbStore.js';
+import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { existingStorePath, resolveDataDir } from './dataDir.js';
 
 const HELP = `pfm ask — ask about the fleet: which machines are at risk and why, what happened to one, drift
@@ -159,10 +159,10 @@ async function askLocal(
   const now = nowFrom(values.now);
   const dataDir = resolveDataDir(values.data);
   const path = existingStorePath(dataDir);
-  const store = await DuckDbStore.open(path, { readOnly: true });
+  const store = await openDuckDbStore(path, { readOnly: true });
   try {
     const tools = createAgentTools({
-      queries: store,
+      queries: store.periodQueries,
       events: new LocalEventHistory(join(dataDir, EVENT_LOG_FILE)),
       now: () => now,
     });

@@ -98,7 +98,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   } finally {
     clearInterval(ticker);
     await runner.stop();
-    const store = await stack.store.counts();
+    const store = await stack.store.fleetQueries.counts();
     await stack.close();
     client.destroy();
     console.log(

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../processors/store/constants.js';
 
 /** The data directory used when neither --data nor PFM_DATA_DIR names one. */
 export const DEFAULT_DATA_DIR = 'pfm-data';

@@ -8,7 +8,7 @@ import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftCalibration, DriftEvent, MonitorState } from '../../processors/drift/types.js';
 import { emptyWindow } from '../../processors/drift/window.js';
-import { DuckDbStore } from '../../processors/store/DuckDbStore.js';
+import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import type { SensorReading } from '../../schemas/reading.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
 import { existingStorePath, resolveDataDir } from './dataDir.js';
@@ -119,9 +119,9 @@ async function scoresCommand(argv: string[]): Promise<number> {
       limit: { type: 'string' },
     },
   });
-  const store = await DuckDbStore.open(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
+  const store = await openDuckDbStore(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
   try {
-    const rows = await store.driftScores({
+    const rows = await store.driftScores.latest({
       ...(values.scope ? { scope: values.scope } : {}),
       ...(values.feature ? { feature: values.feature } : {}),
       limit: positive(values.limit, '--limit', 50),

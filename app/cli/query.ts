@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DuckDbStore } from '../../processors/store/DuckDbStore.js';
+import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
+import type { MachineRisk } from '../../processors/store/types.js';
 import { existingStorePath, resolveDataDir } from './dataDir.js';
 import { renderTable } from './format.js';
 
@@ -15,9 +16,9 @@ export async function queryCommand(argv: string[]): Promise<number> {
     console.error('usage: pfm query "SELECT ... FROM predictions" [--data DIR] [--json]');
     return 1;
   }
-  const store = await DuckDbStore.open(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
+  const store = await openDuckDbStore(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
   try {
-    const rows = await store.query(sql);
+    const rows = await store.database.query(sql);
     if (values.json) {
       for (const row of rows) console.log(JSON.stringify(row));
     } else if (rows.length > 0) {
@@ -48,9 +49,9 @@ export async function topCommand(argv: string[]): Promise<number> {
   });
   const limit = positiveInt(values.limit, '--limit');
   const window = positiveInt(values.window, '--window');
-  const store = await DuckDbStore.open(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
+  const store = await openDuckDbStore(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
   try {
-    console.log(renderTopTable(await store.topAtRisk({ limit, window }), window));
+    console.log(renderTopTable(await store.fleetQueries.topAtRisk({ limit, window }), window));
     return 0;
   } finally {
     await store.close();
@@ -58,10 +59,7 @@ export async function topCommand(argv: string[]): Promise<number> {
 }
 
 /** The at-risk table shared by `pfm top` and the end-of-run summary. */
-export function renderTopTable(
-  machines: Awaited<ReturnType<DuckDbStore['topAtRisk']>>,
-  window: number,
-): string {
+export function renderTopTable(machines: MachineRisk[], window: number): string {
   return renderTable(
     [
       'machine',

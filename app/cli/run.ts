@@ -123,7 +123,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         if (durationS !== undefined) timer = setTimeout(() => controller.abort(), durationS * 1000);
         if (values['no-ui']) return;
         dashboard = await startDashboard({
-          queries: store,
+          queries: store.fleetQueries,
           dataDir,
           live: { progress: () => latest },
           ...(values.port ? { port: nonNegativeInt(values.port, '--port') } : {}),

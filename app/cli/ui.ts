@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DuckDbStore } from '../../processors/store/DuckDbStore.js';
+import { type DuckDbStore, openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { DEFAULT_DASHBOARD_PORT } from '../dashboard/constants.js';
 import { startDashboard } from '../dashboard/server.js';
 import { existingStorePath, resolveDataDir } from './dataDir.js';
@@ -39,7 +39,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
   const store = await openReadOnly(storePath);
   try {
     const dashboard = await startDashboard({
-      queries: store,
+      queries: store.fleetQueries,
       dataDir,
       ...(port === undefined ? {} : { port }),
       ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),
@@ -56,7 +56,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
 
 async function openReadOnly(path: string): Promise<DuckDbStore> {
   try {
-    return await DuckDbStore.open(path, { readOnly: true });
+    return await openDuckDbStore(path, { readOnly: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // DuckDB lets one process write a file and no other open it meanwhile.

@@ -5,7 +5,8 @@ import type { ModelArtifacts } from '../../model/types.js';
 import { createInferenceCore } from '../../processors/inference/core.js';
 import { createHandler, type KinesisHandler } from '../../processors/inference/handler.js';
 import type { BatchOutcome } from '../../processors/inference/types.js';
-import { DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../processors/store/constants.js';
+import { type DuckDbStore, openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { decodeReading } from '../../schemas/codec/readingCodec.js';
 
 /** The inference handler wired to the embedded store, as the local pipeline and `pfm consume` run it. */
@@ -25,11 +26,11 @@ export async function openInferenceStack(opts: {
 }): Promise<InferenceStack> {
   const artifacts = await loadModelArtifacts(opts.artifactsDir);
   const scorer = await OnnxScorer.create(artifacts);
-  const store = await DuckDbStore.open(join(opts.dataDir, STORE_FILE));
+  const store = await openDuckDbStore(join(opts.dataDir, STORE_FILE));
   const handler = createHandler({
     core: createInferenceCore({ decode: decodeReading, scorer, model: artifacts, now: Date.now }),
-    sink: store,
-    quarantine: store,
+    sink: store.predictionSink,
+    quarantine: store.quarantineSink,
     ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
   });
   return {

@@ -5,7 +5,8 @@ import { sleep } from '../../kernel/backoff.js';
 import type { DriftMonitor, DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
 import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { type BatchOutcome, FAILURE_MODES, type FailureMode } from '../../processors/inference/types.js';
-import { type DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../processors/store/constants.js';
+import type { DuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import type { MachineRisk, StoreCounts } from '../../processors/store/types.js';
 import { encodeReading } from '../../schemas/codec/readingCodec.js';
 import { createKinesisClient, ensureStream } from '../../stream/kinesis/client.js';
@@ -167,7 +168,7 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
     if (driftEventsPath) {
       drift = createLocalDriftMonitor({
         publisher: LocalEventLog.open(driftEventsPath),
-        scoreSink: store,
+        scoreSink: store.driftScores,
         windowRecords: driftWindowRecords,
         clock: Date.now,
         // Thresholds from a stationary simulated fleet of the same size, cached in the data directory.
@@ -334,7 +335,7 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
     await driftRunner?.stop();
     driftRunner = undefined;
 
-    const counts = await store.counts();
+    const counts = await store.fleetQueries.counts();
     const deadLettered = live.deadLettered;
     return {
       streamName,
@@ -352,7 +353,7 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       truthByMode,
       truthFailures,
       anyFailure,
-      topAtRisk: await store.topAtRisk({ limit: 5, window: 20 }),
+      topAtRisk: await store.fleetQueries.topAtRisk({ limit: 5, window: 20 }),
       modelVersion: artifacts.modelVersion,
       drift: drift?.snapshot(),
       driftEventsPath,

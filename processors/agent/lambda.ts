@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { EVENT_LOG_FILE } from '../drift/LocalEventLog.js';
+import { STORE_FILE } from '../store/constants.js';
 import { createTimestreamQueryClient } from '../store/queries/timestreamQueryClient.js';
 import { TimestreamQueries } from '../store/TimestreamQueries.js';
 import { type AgentConfig, readAgentConfig } from './config.js';
@@ -38,9 +39,10 @@ async function openTools(c: AgentConfig): Promise<AgentTools> {
       });
     case 'duckdb': {
       // Imported on demand: the native DuckDB binding has no business in a Lambda that reads Timestream.
-      const { DuckDbStore, STORE_FILE } = await import('../store/DuckDbStore.js');
+      const { openDuckDbStore } = await import('../store/openDuckDbStore.js');
+      const store = await openDuckDbStore(join(c.PFM_DATA_DIR, STORE_FILE), { readOnly: true });
       return createAgentTools({
-        queries: await DuckDbStore.open(join(c.PFM_DATA_DIR, STORE_FILE), { readOnly: true }),
+        queries: store.periodQueries,
         events: new LocalEventHistory(join(c.PFM_DATA_DIR, EVENT_LOG_FILE)),
         now: Date.now,
       });

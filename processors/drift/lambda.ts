@@ -8,6 +8,7 @@ import { createObservability, instrument } from '../../kernel/observability.js';
 import { keepAliveHandler } from '../../kernel/sdkClient.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
+import { STORE_FILE } from '../store/constants.js';
 import { loadCalibration } from './calibration.js';
 import { readDriftConfig } from './config.js';
 import { createDriftCore } from './core.js';
@@ -61,8 +62,8 @@ async function openScoreSink(): Promise<DriftScoreSink> {
     };
   }
   // Imported on demand: the native DuckDB binding has no business in a Lambda that writes elsewhere.
-  const { DuckDbStore, STORE_FILE } = await import('../store/DuckDbStore.js');
-  return DuckDbStore.open(join(config.PFM_DATA_DIR, STORE_FILE));
+  const { openDuckDbStore } = await import('../store/openDuckDbStore.js');
+  return (await openDuckDbStore(join(config.PFM_DATA_DIR, STORE_FILE))).driftScores;
 }
 
 /** DynamoDB when a table is configured (every shard and cold start sees the same state), else a directory. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { PfmError } from '../../kernel/errors.js';
+import { STORE_FILE } from '../store/constants.js';
 import { InfluxDbSink } from './InfluxDbSink.js';
 import { TimestreamSink } from './TimestreamSink.js';
 import { createTimestreamWriteClient } from './timestreamClient.js';
@@ -18,9 +19,9 @@ export async function createSinks(
   switch (settings.kind) {
     case 'duckdb': {
       // Imported on demand: the native DuckDB binding has no business in a Lambda that writes to Timestream.
-      const { DuckDbStore, STORE_FILE } = await import('../store/DuckDbStore.js');
-      const store = await DuckDbStore.open(join(settings.dataDir, STORE_FILE));
-      return { sink: store, quarantine: store, close: () => store.close() };
+      const { openDuckDbStore } = await import('../store/openDuckDbStore.js');
+      const store = await openDuckDbStore(join(settings.dataDir, STORE_FILE));
+      return { sink: store.predictionSink, quarantine: store.quarantineSink, close: () => store.close() };
     }
     case 'timestream': {
       const client = createTimestreamWriteClient({ maxSockets: settings.concurrency * 2 });

@@ -23,7 +23,7 @@ export interface MachineRisk {
   };
 }
 
-/** Port: the read side of the prediction store, shared by the CLI, the agent and the dashboard. */
+/** Port: the read side of the prediction store the dashboard, `pfm top` and the run summary show. */
 export interface FleetQueries {
   /** The machines ranked by their recent risk, over each machine's last `window` readings. */
   topAtRisk(options: { limit: number; window: number }): Promise<MachineRisk[]>;
@@ -194,6 +194,12 @@ export interface PeriodQueries {
   }): Promise<MachineHistory>;
   /** Drift state per scope after its latest window in the range, with up to `features` features each. */
   driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus>;
+}
+
+/** Port: the drift scores the store keeps, read back (`pfm drift scores`). */
+export interface DriftScoreReader {
+  /** The latest rows, newest window first, optionally for one scope and/or feature; at most `limit` (100). */
+  latest(options?: { scope?: string; feature?: string; limit?: number }): Promise<DriftScoreRow[]>;
 }
 
 /** One prediction of a machine, as a point of its risk and readings over time. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runLocalPipeline } from '../../app/pipeline/localPipeline.js';
 import { POISON_KINDS, poisonPlan, poisonRecord } from '../../app/pipeline/poison.js';
-import { DuckDbStore, STORE_FILE } from '../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../processors/store/constants.js';
+import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { encodeReading } from '../../schemas/codec/readingCodec.js';
 import { KinesisWriter } from '../../stream/kinesis/KinesisWriter.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
@@ -154,8 +155,8 @@ describe('pfm consume, killed and restarted', () => {
     };
     expect(Object.keys(saved.streams[streamName] ?? {}).length).toBeGreaterThan(0);
 
-    const afterKill = await DuckDbStore.open(join(dataDir, STORE_FILE));
-    const partial = await afterKill.counts();
+    const afterKill = await openDuckDbStore(join(dataDir, STORE_FILE));
+    const partial = await afterKill.fleetQueries.counts();
     await afterKill.close();
     expect(partial.predictions + partial.quarantined).toBeGreaterThan(0);
     expect(partial.predictions + partial.quarantined).toBeLessThan(total);
@@ -164,9 +165,9 @@ describe('pfm consume, killed and restarted', () => {
     const second = consume([...args, '--batch-size', '500', '--until-idle', '500']);
     expect(await second.done).toBe(0);
 
-    const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
-    const counts = await store.counts();
-    const [distinct] = await store.query(
+    const store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
+    const counts = await store.fleetQueries.counts();
+    const [distinct] = await store.database.query(
       'SELECT count(DISTINCT event_id)::INTEGER AS events, count(*)::INTEGER AS rows FROM predictions',
     );
     await store.close();

@@ -1,4 +1,4 @@
-import { DRIFT_STATES, type DriftState } from '../../drift/types.js';
+import { DRIFT_STATES, type DriftScoreRow, type DriftState } from '../../drift/types.js';
 import type { DriftScopeStatus, DriftStatus, TimeRange } from '../types.js';
 import type { Row } from './rows.js';
 import type { SqlDialect } from './sqlDialect.js';
@@ -12,6 +12,29 @@ import type { SqlDialect } from './sqlDialect.js';
 /** DuckDB: whether the store has a drift table at all (stores made before the drift monitor have none). */
 export const DUCKDB_DRIFT_TABLE_EXISTS_SQL =
   "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'drift_scores'";
+
+/** DuckDB: the columns of `drift_scores` as {@link toDriftScoreRow} reads them back (times as epoch milliseconds). */
+export const DUCKDB_DRIFT_SCORE_SELECT = `epoch_ms(time) AS time, scope, feature, epoch_ms(window_start) AS window_start,
+  epoch_ms(window_end) AS window_end, n, mean_shift, variance_ratio, psi, cusum, state, breached, model_version`;
+
+/** DuckDB: one `drift_scores` row selected with {@link DUCKDB_DRIFT_SCORE_SELECT}, as the drift monitor wrote it. */
+export function toDriftScoreRow(r: Row): DriftScoreRow {
+  return {
+    time: Number(r.time),
+    scope: String(r.scope) as DriftScoreRow['scope'],
+    feature: String(r.feature),
+    windowStart: Number(r.window_start),
+    windowEnd: Number(r.window_end),
+    n: Number(r.n),
+    meanShift: Number(r.mean_shift),
+    varianceRatio: Number(r.variance_ratio),
+    psi: Number(r.psi),
+    cusum: Number(r.cusum),
+    state: String(r.state) as DriftScoreRow['state'],
+    breached: r.breached === true,
+    modelVersion: String(r.model_version),
+  };
+}
 
 /** DuckDB: each scope's latest window in the range, its top `features` features by PSI. */
 export function duckDbDriftLatestSql(d: SqlDialect, range: TimeRange, features: number): string {

@@ -8,7 +8,8 @@ import { createAgentTools } from '../../../processors/agent/core.js';
 import { createActionGroupHandler } from '../../../processors/agent/handler.js';
 import { LocalEventHistory } from '../../../processors/agent/LocalEventHistory.js';
 import { EVENT_LOG_FILE, LocalEventLog } from '../../../processors/drift/LocalEventLog.js';
-import { DuckDbStore, STORE_FILE } from '../../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../../processors/store/constants.js';
+import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { BedrockAgentStandIn, type PlannedCall, toolUsingAgent } from '../../helpers/bedrockAgentStandIn.js';
 
 // A simulated morning: 10 machines, one reading a minute each from 08:00 UTC; from 09:40 M-0003's torque sensor
@@ -72,9 +73,9 @@ afterAll(() => {
 });
 
 async function predictionCount(): Promise<number> {
-  const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+  const store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
   try {
-    return (await store.dataSpan()).predictions;
+    return (await store.periodQueries.dataSpan()).predictions;
   } finally {
     await store.close();
   }
@@ -83,9 +84,9 @@ async function predictionCount(): Promise<number> {
 describe('the injected fault', () => {
   it("raises M-0003's risk once its torque sensor drifts", async () => {
     expect(summary.accountedFor).toBe(true);
-    const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+    const store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
     try {
-      const risk = await store.query(
+      const risk = await store.database.query(
         `SELECT (time >= epoch_ms($from::BIGINT)) AS drifting, avg(p_any) AS risk, avg(p_pwf) AS pwf
          FROM predictions WHERE device_id = 'M-0003' GROUP BY 1 ORDER BY 1`,
         { from: DRIFT_FROM },
@@ -136,9 +137,11 @@ describe('pfm ask, locally (no agent configured)', () => {
 
   it("reports the drift monitor's state and events as the run stored them", async () => {
     const { out } = await local('any drift or retraining this week?');
-    const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+    const store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
     const week = { from: Date.UTC(2026, 0, 5), to: Date.parse(NOW) + 1 };
-    const status = await store.driftStatus({ range: week, features: 5 }).finally(() => store.close());
+    const status = await store.periodQueries
+      .driftStatus({ range: week, features: 5 })
+      .finally(() => store.close());
     // The run's drift monitor evaluated the fleet (2 windows of 1,000 readings).
     expect(status.scopes.map((s) => s.scope)).toContain('fleet');
     for (const s of status.scopes) {
@@ -216,9 +219,9 @@ describe('pfm ask, through a Bedrock agent (stand-in on 127.0.0.1, real action-g
   beforeAll(async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+    store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
     const tools = createAgentTools({
-      queries: store,
+      queries: store.periodQueries,
       events: new LocalEventHistory(join(dataDir, EVENT_LOG_FILE)),
       now: () => Date.parse(NOW),
     });

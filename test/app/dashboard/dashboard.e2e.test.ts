@@ -9,7 +9,8 @@ import type { Dashboard } from '../../../app/dashboard/types.js';
 import { type PipelineSummary, runLocalPipeline } from '../../../app/pipeline/localPipeline.js';
 import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
-import { DuckDbStore, STORE_FILE } from '../../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../../processors/store/constants.js';
+import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 
 // End to end: a short pipeline run with injected drift, then the page over what it left (as `pfm ui --data`
 // serves it), opened in headless Chromium. Debian's chromium (scripts/test-deps.sh installs it as root).
@@ -57,8 +58,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
       batchSize: 500,
       batchingWindowMs: 20,
     });
-    store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
-    dashboard = await startDashboard({ queries: store, dataDir, port: 0 });
+    store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
+    dashboard = await startDashboard({ queries: store.fleetQueries, dataDir, port: 0 });
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -93,7 +94,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
 
   it('shows the machines most at risk, in the order the store ranks them', async () => {
     expect(summary.accountedFor).toBe(true);
-    const top = await store.topAtRisk({ limit: 5, window: RISK_WINDOW });
+    const top = await store.fleetQueries.topAtRisk({ limit: 5, window: RISK_WINDOW });
     const rows = await page.$$eval('#machines tbody tr', (trs) =>
       trs.map((tr) => tr.getAttribute('data-device')),
     );
@@ -154,9 +155,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
   });
 
   it('draws a pipeline that has only just started: live, empty, without errors', async () => {
-    const empty = await DuckDbStore.open(':memory:');
+    const empty = await openDuckDbStore(':memory:');
     const starting = await startDashboard({
-      queries: empty,
+      queries: empty.fleetQueries,
       dataDir: userDataDir,
       port: 0,
       live: { progress: () => undefined },

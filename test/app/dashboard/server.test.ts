@@ -22,7 +22,7 @@ import type {
 } from '../../../app/dashboard/types.js';
 import type { PipelineProgress } from '../../../app/pipeline/localPipeline.js';
 import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import type { FleetQueries } from '../../../processors/store/types.js';
 import { makePrediction } from '../../fixtures/predictions.js';
 import { driftEvent, driftRow, progress, reference, snapshot } from './fixtures.js';
@@ -35,7 +35,7 @@ const dashboards: Dashboard[] = [];
 
 async function start(options: Partial<Parameters<typeof startDashboard>[0]> = {}): Promise<Dashboard> {
   const dashboard = await startDashboard({
-    queries: store,
+    queries: store.fleetQueries,
     dataDir,
     port: 0,
     reference: reference(),
@@ -53,9 +53,9 @@ async function get<T>(dashboard: Dashboard, path: string): Promise<T> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-server-'));
-  store = await DuckDbStore.open(':memory:');
+  store = await openDuckDbStore(':memory:');
   // Five machines, ten readings each; machine k's risk is k/10, and M-0005 raised one alarm.
-  await store.writePredictions(
+  await store.predictionSink.writePredictions(
     [1, 2, 3, 4, 5].flatMap((k) =>
       Array.from({ length: 10 }, (_, i) =>
         makePrediction(k * 100 + i, {
@@ -68,7 +68,7 @@ beforeAll(async () => {
       ),
     ),
   );
-  await store.writeDriftScores(
+  await store.driftScores.writeDriftScores(
     [0, 1].flatMap((w) => [driftRow(w, 'torque_nm'), driftRow(w, 'tool_wear_min')]),
   );
   writeFileSync(
@@ -123,7 +123,7 @@ describe('dashboard server', () => {
     });
 
     const machines = await get<MachinesView>(dashboard, '/api/machines');
-    const ranked = await store.topAtRisk({ limit: 100, window: RISK_WINDOW });
+    const ranked = await store.fleetQueries.topAtRisk({ limit: 100, window: RISK_WINDOW });
     expect(machines.window).toBe(RISK_WINDOW);
     expect(machines.machines.map((m) => m.deviceId)).toEqual(ranked.map((m) => m.deviceId));
     expect(machines.machines.map((m) => m.level)).toEqual([
@@ -221,7 +221,7 @@ describe('dashboard server', () => {
     expect(drift.windows).toEqual({ evaluated: 3, windowRecords: 500, openRecords: 120 });
 
     // After the run: the pipeline hands over to a read-only store; the throughput history stays.
-    dashboard.setSources({ queries: store });
+    dashboard.setSources({ queries: store.fleetQueries });
     const finished = await get<StatusView>(dashboard, '/api/status');
     expect(finished.mode).toBe('finished');
     expect(finished.history.recordsPerSecond).toEqual([900, 1200]);
@@ -239,7 +239,7 @@ describe('dashboard server', () => {
     // The TTL is RESULT_TTL_MS, or QUERY_LOAD_FACTOR times a slow query's duration: a minute covers both here.
     let now = 1_000_000;
     const calls: string[] = [];
-    const counting = new Proxy(store, {
+    const counting = new Proxy(store.fleetQueries, {
       get(target, key, receiver) {
         const value = Reflect.get(target, key, receiver);
         if (typeof value !== 'function') return value;
@@ -268,7 +268,7 @@ describe('dashboard server', () => {
   it('asks a slow store less often, in proportion to how long its queries take', async () => {
     let now = 1_000_000;
     let calls = 0;
-    const slow = new Proxy(store, {
+    const slow = new Proxy(store.fleetQueries, {
       get(target, key, receiver) {
         if (key !== 'topAtRisk') return Reflect.get(target, key, receiver);
         return async (options: Parameters<FleetQueries['topAtRisk']>[0]) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { makePrediction } from '../../fixtures/predictions.js';
 import { driftRow, T0 } from './fixtures.js';
 
@@ -7,7 +7,7 @@ import { driftRow, T0 } from './fixtures.js';
 
 const stores: DuckDbStore[] = [];
 async function memoryStore(): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open(':memory:');
+  const store = await openDuckDbStore(':memory:');
   stores.push(store);
   return store;
 }
@@ -18,7 +18,7 @@ afterEach(async () => {
 describe('DuckDbStore.machineSeries', () => {
   it("returns one machine's latest predictions, oldest first, with probabilities and readings", async () => {
     const store = await memoryStore();
-    await store.writePredictions([
+    await store.predictionSink.writePredictions([
       ...Array.from({ length: 10 }, (_, i) =>
         makePrediction(i, {
           anyFailureProbability: i / 10,
@@ -29,7 +29,7 @@ describe('DuckDbStore.machineSeries', () => {
       ),
       makePrediction(100, { deviceId: 'M-0002' }),
     ]);
-    const series = await store.machineSeries({ deviceId: 'M-0001', limit: 3 });
+    const series = await store.fleetQueries.machineSeries({ deviceId: 'M-0001', limit: 3 });
     expect(
       series.map((p) => [p.time - Date.UTC(2024, 0, 15), p.risk, p.readings.torqueNm, p.failure]),
     ).toEqual([
@@ -45,7 +45,7 @@ describe('DuckDbStore.machineSeries', () => {
       torqueNm: 47,
       toolWearMin: 100,
     });
-    expect(await store.machineSeries({ deviceId: 'M-0404', limit: 3 })).toEqual([]);
+    expect(await store.fleetQueries.machineSeries({ deviceId: 'M-0404', limit: 3 })).toEqual([]);
   });
 
   it.each([
@@ -54,7 +54,9 @@ describe('DuckDbStore.machineSeries', () => {
     [{ deviceId: 'M-0001', limit: 1.5 }],
   ])('refuses bad input %j', async (options) => {
     const store = await memoryStore();
-    await expect(store.machineSeries(options)).rejects.toMatchObject({ code: 'INVALID_TOOL_INPUT' });
+    await expect(store.fleetQueries.machineSeries(options)).rejects.toMatchObject({
+      code: 'INVALID_TOOL_INPUT',
+    });
   });
 });
 
@@ -73,8 +75,8 @@ describe('DuckDbStore.fleetTimeline', () => {
         predictedModes: s === 35 ? ['OSF', 'PWF'] : s === 36 ? ['OSF'] : [],
       }),
     );
-    await store.writePredictions(rows);
-    const buckets = await store.fleetTimeline({ buckets: 4 });
+    await store.predictionSink.writePredictions(rows);
+    const buckets = await store.fleetQueries.fleetTimeline({ buckets: 4 });
     const base = Date.UTC(2024, 0, 15);
     expect(buckets).toHaveLength(2);
     expect(buckets[0]).toMatchObject({ start: base, predictions: 10, devices: 2, alarms: 0 });
@@ -87,7 +89,7 @@ describe('DuckDbStore.fleetTimeline', () => {
     });
     expect(buckets[1]?.start).toBeCloseTo(base + 3 * (39_001 / 4), 6);
     expect(buckets[1]?.end).toBeCloseTo(base + 39_001, 6);
-    expect(await (await memoryStore()).fleetTimeline({ buckets: 10 })).toEqual([]);
+    expect(await (await memoryStore()).fleetQueries.fleetTimeline({ buckets: 10 })).toEqual([]);
   });
 });
 
@@ -99,8 +101,8 @@ describe('DuckDbStore.driftHistory', () => {
       driftRow(w, 'tool_wear_min', { state: w >= 2 ? 'DRIFT' : 'OK' }),
       driftRow(w, 'torque_nm', { scope: 'quality:L', state: w === 3 ? 'WARN' : 'OK' }),
     ]);
-    await store.writeDriftScores(rows);
-    const history = await store.driftHistory({ scope: 'fleet', windows: 2 });
+    await store.driftScores.writeDriftScores(rows);
+    const history = await store.fleetQueries.driftHistory({ scope: 'fleet', windows: 2 });
     expect(history.available).toBe(true);
     expect(history.scopes).toEqual([
       { scope: 'fleet', state: 'DRIFT', windowEnd: T0 + 40_000, windows: 4 },
@@ -117,8 +119,8 @@ describe('DuckDbStore.driftHistory', () => {
 
   it('is unavailable in a store the drift monitor never wrote (no drift table)', async () => {
     const store = await memoryStore();
-    await store.query('DROP TABLE drift_scores');
-    expect(await store.driftHistory({ scope: 'fleet', windows: 5 })).toEqual({
+    await store.database.query('DROP TABLE drift_scores');
+    expect(await store.fleetQueries.driftHistory({ scope: 'fleet', windows: 5 })).toEqual({
       available: false,
       scopes: [],
       rows: [],

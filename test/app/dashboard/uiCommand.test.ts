@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MachinesView, StatusView } from '../../../app/dashboard/types.js';
-import { DuckDbStore, STORE_FILE } from '../../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../../processors/store/constants.js';
+import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { makePrediction } from '../../fixtures/predictions.js';
 
 // `pfm ui` in a child process, as a person runs it: prints the URL, serves a finished run read-only, stops on
@@ -15,8 +16,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-ui-'));
-  const store = await DuckDbStore.open(join(dataDir, STORE_FILE));
-  await store.writePredictions(Array.from({ length: 5 }, (_, i) => makePrediction(i)));
+  const store = await openDuckDbStore(join(dataDir, STORE_FILE));
+  await store.predictionSink.writePredictions(Array.from({ length: 5 }, (_, i) => makePrediction(i)));
   await store.close();
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -68,7 +69,7 @@ describe('pfm ui', () => {
   });
 
   it('explains when a running pipeline holds the store, or when there is none', async () => {
-    const writer = await DuckDbStore.open(join(dataDir, STORE_FILE));
+    const writer = await openDuckDbStore(join(dataDir, STORE_FILE));
     try {
       const held = ui(['--data', dataDir, '--port', '0']);
       expect(await held.exit).toBe(1);

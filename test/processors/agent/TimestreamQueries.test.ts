@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { createTimestreamQueryClient } from '../../../processors/store/queries/timestreamQueryClient.js';
 import { pageRows, TimestreamQueries } from '../../../processors/store/TimestreamQueries.js';
 import { fleetRows, quarantined, RANGE, T0 } from './fixtures.js';
@@ -25,15 +25,15 @@ function adapter(options: { maxPages?: number } = {}) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pfm-ts-queries-'));
-  duck = await DuckDbStore.open(join(dir, 'pfm.duckdb'));
+  duck = await openDuckDbStore(join(dir, 'pfm.duckdb'));
   const rows = fleetRows();
   const q = [
     quarantined(1, T0 + 1000, 'M-0002'),
     quarantined(2, T0 + 2000, 'M-0002'),
     quarantined(3, T0 + 3000, null),
   ];
-  await duck.writePredictions(rows);
-  await duck.quarantine(q);
+  await duck.predictionSink.writePredictions(rows);
+  await duck.quarantineSink.quarantine(q);
   standIn = await TimestreamQueryStandIn.start({ database: 'pfm', pageSize: 2, emptyFirstPage: true });
   await standIn.putPredictions(rows);
   await standIn.putQuarantine(q.map((r) => ({ time: r.receivedAt, code: r.code, deviceId: r.deviceId })));
@@ -47,8 +47,8 @@ afterAll(async () => {
 describe('TimestreamQueries against a Timestream Query stand-in', () => {
   it('answers like the DuckDB adapter over the same data', async () => {
     const ts = adapter();
-    expect(await ts.dataSpan()).toEqual(await duck.dataSpan());
-    const [a, b] = [await ts.fleetSummary(RANGE), await duck.fleetSummary(RANGE)];
+    expect(await ts.dataSpan()).toEqual(await duck.periodQueries.dataSpan());
+    const [a, b] = [await ts.fleetSummary(RANGE), await duck.periodQueries.fleetSummary(RANGE)];
     expect({ ...a, meanRisk: 0, readingMeans: null, readingSds: null }).toEqual({
       ...b,
       meanRisk: 0,
@@ -58,9 +58,9 @@ describe('TimestreamQueries against a Timestream Query stand-in', () => {
     expect(a.meanRisk).toBeCloseTo(b.meanRisk ?? Number.NaN, 12);
     expect(a.readingSds?.torqueNm).toBeCloseTo(b.readingSds?.torqueNm ?? Number.NaN, 9);
     const options = { range: RANGE, limit: 3, window: 10 };
-    expect(await ts.riskRanking(options)).toEqual(await duck.riskRanking(options));
+    expect(await ts.riskRanking(options)).toEqual(await duck.periodQueries.riskRanking(options));
     const history = { deviceId: 'M-0002', range: RANGE, limit: 5, window: 10 };
-    expect(await ts.machineHistory(history)).toEqual(await duck.machineHistory(history));
+    expect(await ts.machineHistory(history)).toEqual(await duck.periodQueries.machineHistory(history));
   });
 
   it('follows NextToken with the same query string until none is returned, past an empty first page', async () => {

@@ -102,7 +102,7 @@ describe('processors/agent/lambda.ts, bundled', () => {
   it('keeps DuckDB out of the bundle (an on-demand import only)', () => {
     const code = readFileSync(bundle, 'utf8');
     expect(code).not.toMatch(/from ["']@duckdb\/node-api["']/);
-    expect(code).toMatch(/import\(["'][./]*store\/DuckDbStore\.js["']\)/);
+    expect(code).toMatch(/import\(["'][./]*store\/openDuckDbStore\.js["']\)/);
   });
 
   it('answers top_at_risk from Timestream (PFM_SINK=timestream)', async () => {

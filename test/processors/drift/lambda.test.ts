@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TumblingWindowEvent, TumblingWindowHandler } from '../../../processors/drift/handler.js';
-import { DuckDbStore, STORE_FILE } from '../../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../../processors/store/constants.js';
+import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';
 import { EventBridgeStandIn } from '../../helpers/eventBridgeStandIn.js';
 import { shardedReadings } from './fixtures.js';
@@ -65,9 +66,9 @@ describe('drift Lambda entry point (wired at module scope)', () => {
     expect(standIn.events.every((e) => e.eventBusName === 'pfm-events' && e.source === 'pfm.drift')).toBe(
       true,
     );
-    const store = await DuckDbStore.open(join(dataDir, STORE_FILE), { readOnly: true });
+    const store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
     try {
-      const rows = await store.driftScores({ scope: 'fleet', feature: 'torque_nm' });
+      const rows = await store.driftScores.latest({ scope: 'fleet', feature: 'torque_nm' });
       expect(rows).toHaveLength(1);
       expect(rows[0]?.state).toBe('DRIFT');
     } finally {

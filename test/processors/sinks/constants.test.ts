@@ -4,12 +4,12 @@ import {
   QUARANTINE_SERIES,
   TIMESTREAM_LIMITS,
 } from '../../../processors/sinks/constants.js';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 
 async function duckDbColumns(table: string): Promise<string[]> {
-  const store = await DuckDbStore.open(':memory:');
+  const store = await openDuckDbStore(':memory:');
   try {
-    const rows = await store.query(
+    const rows = await store.database.query(
       `SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
     );
     return rows.map((r) => String(r.column_name));

@@ -5,7 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readInferenceConfig } from '../../../processors/config.js';
 import { createSinks } from '../../../processors/sinks/createSinks.js';
 import { TimestreamSink } from '../../../processors/sinks/TimestreamSink.js';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { STORE_FILE } from '../../../processors/store/constants.js';
+import { DuckDbPredictionSink } from '../../../processors/store/DuckDbPredictionSink.js';
+import { DuckDbQuarantineSink } from '../../../processors/store/DuckDbQuarantineSink.js';
+import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { TimestreamStandIn } from '../../helpers/timestreamStandIn.js';
 import { fleetPredictions, quarantineRow } from './rows.js';
 
@@ -49,12 +52,15 @@ describe('createSinks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pfm-sinks-'));
     try {
       const sinks = await createSinks(readInferenceConfig({ PFM_DATA_DIR: dir }));
-      expect(sinks.sink).toBeInstanceOf(DuckDbStore);
-      expect(sinks.quarantine).toBe(sinks.sink);
+      expect(sinks.sink).toBeInstanceOf(DuckDbPredictionSink);
+      expect(sinks.quarantine).toBeInstanceOf(DuckDbQuarantineSink);
       await sinks.sink.writePredictions(fleetPredictions(20));
       await sinks.quarantine.quarantine([quarantineRow(1)]);
-      expect(await (sinks.sink as DuckDbStore).counts()).toMatchObject({ predictions: 20, quarantined: 1 });
       await sinks.close();
+      // Both sinks wrote to the one store file in the data directory, and close flushed it.
+      const store = await openDuckDbStore(join(dir, STORE_FILE), { readOnly: true });
+      expect(await store.fleetQueries.counts()).toMatchObject({ predictions: 20, quarantined: 1 });
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

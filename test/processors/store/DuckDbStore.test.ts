@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QuarantineRow } from '../../../processors/inference/types.js';
-import { DuckDbStore } from '../../../processors/store/DuckDbStore.js';
+import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { makePrediction } from '../../fixtures/predictions.js';
 
 const dirs: string[] = [];
@@ -30,35 +30,37 @@ function quarantineRow(i: number): QuarantineRow {
 
 describe('DuckDbStore', () => {
   it('is idempotent: a redelivered batch adds no rows, a newer model version adds its own', async () => {
-    const store = await DuckDbStore.open(tempStorePath());
+    const store = await openDuckDbStore(tempStorePath());
     const batch = Array.from({ length: 300 }, (_, i) => makePrediction(i));
-    await store.writePredictions(batch);
-    await store.writePredictions(batch.slice(100)); // redelivery from the middle
-    await store.writePredictions([...batch.slice(0, 10), ...batch.slice(0, 10)]); // duplicates within one call
-    expect((await store.counts()).predictions).toBe(300);
-    await store.writePredictions(batch.slice(0, 5).map((p) => ({ ...p, modelVersion: 'newer0000000' })));
-    expect((await store.counts()).predictions).toBe(305);
+    await store.predictionSink.writePredictions(batch);
+    await store.predictionSink.writePredictions(batch.slice(100)); // redelivery from the middle
+    await store.predictionSink.writePredictions([...batch.slice(0, 10), ...batch.slice(0, 10)]); // duplicates within one call
+    expect((await store.fleetQueries.counts()).predictions).toBe(300);
+    await store.predictionSink.writePredictions(
+      batch.slice(0, 5).map((p) => ({ ...p, modelVersion: 'newer0000000' })),
+    );
+    expect((await store.fleetQueries.counts()).predictions).toBe(305);
     await store.close();
   });
 
   it('keeps quarantined records once per event id, with their raw bytes', async () => {
-    const store = await DuckDbStore.open(tempStorePath());
-    await store.quarantine([quarantineRow(1), quarantineRow(2)]);
-    await store.quarantine([quarantineRow(2)]);
-    const rows = await store.query(
+    const store = await openDuckDbStore(tempStorePath());
+    await store.quarantineSink.quarantine([quarantineRow(1), quarantineRow(2)]);
+    await store.quarantineSink.quarantine([quarantineRow(2)]);
+    const rows = await store.database.query(
       'SELECT event_id, code, hex(raw) AS raw FROM quarantine ORDER BY event_id',
     );
     expect(rows).toEqual([
       { event_id: 'shardId-000000000001:1', code: 'BAD_MARKER', raw: 'DEAD01' },
       { event_id: 'shardId-000000000001:2', code: 'BAD_MARKER', raw: 'DEAD02' },
     ]);
-    expect((await store.counts()).quarantinedByCode).toEqual({ BAD_MARKER: 2 });
+    expect((await store.fleetQueries.counts()).quarantinedByCode).toEqual({ BAD_MARKER: 2 });
     await store.close();
   });
 
   it('survives close and reopen read-only, and ranks machines by recent risk', async () => {
     const path = tempStorePath();
-    const store = await DuckDbStore.open(path);
+    const store = await openDuckDbStore(path);
     const calm = Array.from({ length: 30 }, (_, i) => makePrediction(i, { deviceId: 'M-0001' }));
     const risky = Array.from({ length: 30 }, (_, i) =>
       makePrediction(i, {
@@ -71,11 +73,11 @@ describe('DuckDbStore', () => {
         source: { eventId: `shardId-000000000001:${i}`, sequenceNumber: String(i), partitionKey: 'M-0002' },
       }),
     );
-    await store.writePredictions([...calm, ...risky]);
+    await store.predictionSink.writePredictions([...calm, ...risky]);
     await store.close();
 
-    const reader = await DuckDbStore.open(path, { readOnly: true });
-    const top = await reader.topAtRisk({ limit: 5, window: 10 });
+    const reader = await openDuckDbStore(path, { readOnly: true });
+    const top = await reader.fleetQueries.topAtRisk({ limit: 5, window: 10 });
     expect(top.map((m) => m.deviceId)).toEqual(['M-0002', 'M-0001']);
     expect(top[0]).toMatchObject({
       risk: expect.closeTo(0.9, 6),
@@ -84,7 +86,7 @@ describe('DuckDbStore', () => {
       readings: 10,
     });
     expect(top[0]?.latest.toolWearMin).toBe(229);
-    const counts = await reader.counts();
+    const counts = await reader.fleetQueries.counts();
     expect(counts).toMatchObject({ predictions: 60, predictedFailures: 10, devices: 2 });
     expect(counts.predictedByMode.OSF).toBe(10);
     await reader.close();
