@@ -19,6 +19,23 @@ export function parseStreamArn(arn: string): { partition: string; region: string
   return { partition, region, accountId };
 }
 
+/**
+ * What every shard of a stream puts in its events: the stream ARN, awsRegion (default the ARN's region) and
+ * invokeIdentityArn (default a role in the stream's account).
+ */
+export function streamEventContext(
+  streamArn: string,
+  overrides: { region?: string; invokeIdentityArn?: string } = {},
+): Omit<EventContext, 'shardId'> {
+  const arn = parseStreamArn(streamArn);
+  return {
+    streamArn,
+    awsRegion: overrides.region ?? arn.region,
+    invokeIdentityArn:
+      overrides.invokeIdentityArn ?? `arn:${arn.partition}:iam::${arn.accountId}:role/pfm-local-event-source`,
+  };
+}
+
 /** A GetRecords record as Lambda's Kinesis event source presents it. */
 export function toKinesisStreamRecord(record: _Record, ctx: EventContext): KinesisStreamRecord {
   const sequenceNumber = record.SequenceNumber ?? '';

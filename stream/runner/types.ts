@@ -1,6 +1,12 @@
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+
 /** Where a shard is read from when it has no checkpoint yet. */
 export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST'] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
+
+/** A Lambda-style Kinesis handler: the port the runner delivers batches to. */
+// biome-ignore lint/suspicious/noConfusingVoidType: the aws-lambda KinesisStreamHandler contract; async handlers that return nothing must fit.
+export type KinesisBatchHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
 /** Keeps, per stream and shard, the sequence number of the last record handled. */
 export interface CheckpointStore {
