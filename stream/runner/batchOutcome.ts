@@ -17,10 +17,15 @@ export function evaluateBatchResponse(sequenceNumbers: readonly string[], respon
     return { kind: 'failed', reason: 'batchItemFailures in the handler response is not a list' };
   }
   if (failures.length === 0) return { kind: 'succeeded' };
+  // The lowest failed sequence number is the earliest failed record: a shard's records come in sequence order, and
+  // positions compare where 56-digit sequence numbers would not, as text or as a Number.
   const indexOf = new Map(sequenceNumbers.map((seq, i) => [seq, i]));
   let fromIndex = Number.POSITIVE_INFINITY;
   for (const failure of failures) {
     const id: unknown = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    // Lambda fails the whole batch on an empty itemIdentifier, even if a record of the batch lacks a sequence number
+    // (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
+    if (id === '') return { kind: 'failed', reason: 'batchItemFailures names an empty itemIdentifier' };
     const index = typeof id === 'string' ? indexOf.get(id) : undefined;
     if (index === undefined) {
       return {
