@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisWriter, type WriteEntry } from '../../../stream/kinesis/KinesisWriter.js';
@@ -12,6 +13,7 @@ import { FileCheckpointStore } from '../../../stream/runner/FileCheckpointStore.
 import { FileDeadLetter } from '../../../stream/runner/FileDeadLetter.js';
 import type { CheckpointStore } from '../../../stream/runner/types.js';
 import { useKinesisLocal } from '../../helpers/kinesisLocal.js';
+import { FakeKinesis, kinesisError, record } from './fakeKinesis.js';
 
 const kinesis = useKinesisLocal();
 
@@ -360,6 +362,58 @@ describe('EventSourceRunner against kinesis-local', () => {
     ]);
   });
 
+  it('after a reshard, reads the closed parent to its end before its children, each record once', async () => {
+    const { streamName } = await kinesis.freshStream(1);
+    await write(streamName, bodies(6, 5));
+    await kinesis.client.send(
+      new UpdateShardCountCommand({
+        StreamName: streamName,
+        TargetShardCount: 2,
+        ScalingType: 'UNIFORM_SCALING',
+      }),
+    );
+    await expect
+      .poll(
+        async () =>
+          (await kinesis.client.send(new DescribeStreamSummaryCommand({ StreamName: streamName })))
+            .StreamDescriptionSummary?.StreamStatus,
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBe('ACTIVE');
+    await write(streamName, bodies(6, 5, 5));
+    const { batches, handler } = recordingHandler();
+    const runner = await startRunner(streamName, { handler, batchSize: 7 });
+    await runner.waitForIdle({ quietMs: 100 });
+
+    const shardOf = (batch: KinesisStreamRecord[]): string => batch[0]?.eventID.split(':')[0] ?? '';
+    const order = batches.map(shardOf);
+    const parent = 'shardId-000000000000';
+    const lastParentBatch = order.lastIndexOf(parent);
+    const firstChildBatch = order.findIndex((shard) => shard !== parent);
+    expect(lastParentBatch).toBeGreaterThanOrEqual(0);
+    expect(firstChildBatch).toBeGreaterThan(lastParentBatch);
+    expect(
+      batches
+        .slice(0, lastParentBatch + 1)
+        .flat()
+        .map(decode),
+    ).toHaveLength(30);
+    expect(new Set(order.slice(firstChildBatch)).size).toBe(2);
+
+    const seen = new Map<string, number[]>();
+    for (const { key, n } of batches.flat().map(decode)) seen.set(key, [...(seen.get(key) ?? []), n]);
+    expect(seen.size).toBe(6);
+    for (const numbers of seen.values()) expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const stats = runner.stats();
+    expect(stats).toMatchObject({ delivered: 60, succeeded: 60, retriedBatches: 0, deadLettered: 0 });
+    expect(Object.keys(stats.shards).sort()).toEqual([
+      parent,
+      'shardId-000000000001',
+      'shardId-000000000002',
+    ]);
+    expect(stats.shards[parent]?.closed).toBe(true);
+  });
+
   it('starts at LATEST when there is no checkpoint', async () => {
     const { streamName } = await kinesis.freshStream(1);
     await write(streamName, bodies(1, 5));
@@ -400,4 +454,100 @@ describe('EventSourceRunner options', () => {
       expect(() => new EventSourceRunner({ ...base, ...ok })).not.toThrow();
     },
   );
+});
+
+describe('EventSourceRunner coordination (FakeKinesis)', () => {
+  function fakeRunner(
+    fake: FakeKinesis,
+    handler: EventSourceRunnerOptions['handler'],
+    opts: Partial<EventSourceRunnerOptions> = {},
+  ): EventSourceRunner {
+    const runner = new EventSourceRunner({
+      client: fake.client,
+      streamName: 'readings',
+      handler,
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: { load: async () => undefined, save: async () => undefined },
+      deadLetter: { put: async () => undefined },
+      pollIntervalMs: 0,
+      retryDelayMs: 0,
+      random: () => 0,
+      ...opts,
+    });
+    runners.push(runner);
+    return runner;
+  }
+  const seqsOf = (event: KinesisStreamEvent): string[] => event.Records.map((r) => r.kinesis.sequenceNumber);
+
+  it('reads both parents of a merged shard to their end before the child', async () => {
+    const fake = new FakeKinesis([
+      { shardId: 'child', parentIds: ['left', 'right'], records: [record('50'), record('60')] },
+      { shardId: 'left', records: [record('10'), record('20')], closed: true },
+      { shardId: 'right', records: [record('30')], closed: true },
+    ]);
+    const batches: string[][] = [];
+    const runner = fakeRunner(fake, async (event) => {
+      batches.push(seqsOf(event));
+    });
+    await runner.start();
+    await runner.waitForIdle({ quietMs: 0 });
+    expect(batches).toHaveLength(3);
+    expect(batches.slice(0, 2).sort()).toEqual([['10', '20'], ['30']]);
+    expect(batches[2]).toEqual(['50', '60']);
+    expect(runner.stats().shards).toMatchObject({
+      left: { closed: true, checkpoint: '20' },
+      right: { closed: true, checkpoint: '30' },
+      child: { closed: false, checkpoint: '60' },
+    });
+    expect(runner.caughtUp()).toBe(true);
+  });
+
+  it('stops every shard when one fails for good, and reports that error once', async () => {
+    const fake = new FakeKinesis([
+      { shardId: 'a', records: [record('10')] },
+      { shardId: 'b', records: [record('20')] },
+    ]);
+    fake.interfere = (c) => {
+      if (c.name === 'GetRecords' && c.input.ShardIterator === 'b@1')
+        throw kinesisError('ResourceNotFoundException');
+    };
+    const errors: unknown[] = [];
+    const runner = fakeRunner(fake, async () => undefined, { onError: (err) => errors.push(err) });
+    await runner.start();
+    await expect(runner.waitForIdle({ timeoutMs: 10_000 })).rejects.toThrow('ResourceNotFoundException');
+    await expect(runner.stop()).rejects.toThrow('ResourceNotFoundException');
+    expect(errors).toHaveLength(1);
+    expect(runner.caughtUp()).toBe(false);
+  });
+
+  it('gives up waiting for idle after timeoutMs while a batch keeps failing', async () => {
+    const fake = new FakeKinesis([{ shardId: 'a', records: [record('10')] }]);
+    const runner = fakeRunner(
+      fake,
+      async () => {
+        throw new Error('always');
+      },
+      { maxRetryAttempts: -1 },
+    );
+    await runner.start();
+    await expect(runner.waitForIdle({ quietMs: 0, timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'RUNNER_IDLE_TIMEOUT',
+      retryable: true,
+    });
+    expect(runner.stats().retriedBatches).toBeGreaterThan(0);
+    expect(runner.caughtUp()).toBe(false);
+  });
+
+  it('waits for idle only while it runs', async () => {
+    const runner = fakeRunner(new FakeKinesis([]), async () => undefined);
+    await expect(runner.waitForIdle()).rejects.toMatchObject({ code: 'RUNNER_NOT_RUNNING' });
+    expect(runner.stats()).toEqual({
+      delivered: 0,
+      succeeded: 0,
+      retriedBatches: 0,
+      deadLettered: 0,
+      batches: 0,
+      shards: {},
+    });
+  });
 });

@@ -34,7 +34,9 @@ describe('FileCheckpointStore', () => {
     const store = new FileCheckpointStore(path);
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.save('s', `shard-${i}`, String(i))));
     const reopened = new FileCheckpointStore(path);
-    expect(Object.keys(await reopened.all('s'))).toHaveLength(20);
+    expect(await reopened.all('s')).toEqual(
+      Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shard-${i}`, String(i)])),
+    );
     expect(await readdir(dir)).toEqual(['checkpoints.json']);
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseStreamArn, toKinesisStreamRecord } from '../../../stream/runner/kinesisEvent.js';
+import {
+  parseStreamArn,
+  streamEventContext,
+  toKinesisStreamRecord,
+} from '../../../stream/runner/kinesisEvent.js';
 
 describe('toKinesisStreamRecord', () => {
   it('builds the record Lambda delivers', () => {
@@ -47,5 +51,31 @@ describe('parseStreamArn', () => {
 
   it.each(['', 'arn:aws:sqs:us-east-1:1:q', 'stream/s'])('rejects %j', (arn) => {
     expect(() => parseStreamArn(arn)).toThrow(/not a Kinesis stream ARN/);
+  });
+});
+
+describe('streamEventContext', () => {
+  const arn = 'arn:aws-cn:kinesis:cn-north-1:123456789012:stream/readings';
+
+  it("defaults the region to the ARN's and the identity to a role in the stream's account", () => {
+    expect(streamEventContext(arn)).toEqual({
+      streamArn: arn,
+      awsRegion: 'cn-north-1',
+      invokeIdentityArn: 'arn:aws-cn:iam::123456789012:role/pfm-local-event-source',
+    });
+  });
+
+  it('takes the region and identity it is given', () => {
+    expect(
+      streamEventContext(arn, { region: 'eu-west-1', invokeIdentityArn: 'arn:aws:iam::1:role/r' }),
+    ).toEqual({
+      streamArn: arn,
+      awsRegion: 'eu-west-1',
+      invokeIdentityArn: 'arn:aws:iam::1:role/r',
+    });
+  });
+
+  it('rejects an ARN that is not a stream', () => {
+    expect(() => streamEventContext('')).toThrow(/not a Kinesis stream ARN/);
   });
 });

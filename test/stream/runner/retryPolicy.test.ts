@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchOutcome } from '../../../stream/runner/batchOutcome.js';
+import {
+  type DeliveryDecision,
+  decideDelivery,
+  type RetryState,
+  redeliveryDelayMs,
+} from '../../../stream/runner/retryPolicy.js';
+
+const seqs = ['10', '20', '30', '40'];
+const ok: BatchOutcome = { kind: 'succeeded' };
+const from = (fromIndex: number): BatchOutcome => ({ kind: 'itemFailures', fromIndex });
+const thrown: BatchOutcome = { kind: 'failed', reason: 'decoder exploded' };
+
+describe('decideDelivery', () => {
+  it.each<{
+    name: string;
+    outcome: BatchOutcome;
+    previous?: RetryState;
+    max: number;
+    expected: DeliveryDecision;
+  }>([
+    { name: 'a first delivery that succeeds', outcome: ok, max: 3, expected: { kind: 'done', attempt: 1 } },
+    {
+      name: 'a redelivery that succeeds counts the attempt',
+      outcome: ok,
+      previous: { sequenceNumber: '10', attempts: 2 },
+      max: 3,
+      expected: { kind: 'done', attempt: 3 },
+    },
+    {
+      name: 'a success after a retry that started elsewhere is a first attempt',
+      outcome: ok,
+      previous: { sequenceNumber: '30', attempts: 2 },
+      max: 3,
+      expected: { kind: 'done', attempt: 1 },
+    },
+    {
+      name: 'a partial failure redelivers from the lowest failure',
+      outcome: from(2),
+      max: 3,
+      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 1 } },
+    },
+    {
+      name: 'the same record failing again counts up',
+      outcome: from(2),
+      previous: { sequenceNumber: '30', attempts: 2 },
+      max: 3,
+      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 3 } },
+    },
+    {
+      name: 'progress past the failed record starts a fresh count',
+      outcome: from(2),
+      previous: { sequenceNumber: '10', attempts: 3 },
+      max: 3,
+      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 1 } },
+    },
+    {
+      name: 'one failure more than maxRetryAttempts dead-letters from the failed record',
+      outcome: from(2),
+      previous: { sequenceNumber: '30', attempts: 3 },
+      max: 3,
+      expected: {
+        kind: 'deadLetter',
+        handled: 2,
+        attempts: 4,
+        reason: 'batch item failure after 4 attempts',
+      },
+    },
+    {
+      name: 'the first record failing past the limit dead-letters the whole batch',
+      outcome: from(0),
+      previous: { sequenceNumber: '10', attempts: 3 },
+      max: 3,
+      expected: {
+        kind: 'deadLetter',
+        handled: 0,
+        attempts: 4,
+        reason: 'batch item failure after 4 attempts',
+      },
+    },
+    {
+      name: 'a thrown error redelivers the whole batch',
+      outcome: thrown,
+      max: 3,
+      expected: { kind: 'redeliver', handled: 0, retry: { sequenceNumber: '10', attempts: 1 } },
+    },
+    {
+      name: 'a thrown error past the limit dead-letters with its message',
+      outcome: thrown,
+      previous: { sequenceNumber: '10', attempts: 3 },
+      max: 3,
+      expected: { kind: 'deadLetter', handled: 0, attempts: 4, reason: 'decoder exploded' },
+    },
+    {
+      name: 'maxRetryAttempts 0 dead-letters on the first failure',
+      outcome: thrown,
+      max: 0,
+      expected: { kind: 'deadLetter', handled: 0, attempts: 1, reason: 'decoder exploded' },
+    },
+    {
+      name: 'maxRetryAttempts -1 retries forever',
+      outcome: from(1),
+      previous: { sequenceNumber: '20', attempts: 10_000 },
+      max: -1,
+      expected: { kind: 'redeliver', handled: 1, retry: { sequenceNumber: '20', attempts: 10_001 } },
+    },
+  ])('$name', ({ outcome, previous, max, expected }) => {
+    expect(decideDelivery(outcome, seqs, previous, { maxRetryAttempts: max })).toEqual(expected);
+  });
+});
+
+describe('redeliveryDelayMs', () => {
+  const policy = { retryDelayMs: 200, maxRetryDelayMs: 10_000 };
+
+  it.each([
+    // Jittered within the upper half of 200 * 2^(attempts-1), capped at 10,000.
+    { attempts: 1, random: 0, expected: 100 },
+    { attempts: 1, random: 0.999_999, expected: 199 },
+    { attempts: 2, random: 0, expected: 200 },
+    { attempts: 3, random: 0.5, expected: 600 },
+    { attempts: 6, random: 0, expected: 3_200 },
+    { attempts: 7, random: 0, expected: 5_000 },
+    { attempts: 50, random: 0.999_999, expected: 9_999 },
+  ])('attempt $attempts, random $random -> $expected ms', ({ attempts, random, expected }) => {
+    expect(redeliveryDelayMs(attempts, policy, () => random)).toBe(expected);
+  });
+
+  it('is 0 when retryDelayMs is 0', () => {
+    expect(redeliveryDelayMs(5, { retryDelayMs: 0, maxRetryDelayMs: 10_000 }, () => 0.7)).toBe(0);
+  });
+});
