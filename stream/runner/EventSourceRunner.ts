@@ -49,17 +49,18 @@ export class EventSourceRunner {
   private async launch(): Promise<void> {
     if (this.running) return;
     const { client, streamName } = this.opts;
-    const discovery = this.callRetry();
-    const streamArn = await describeStreamArn(client, streamName, discovery);
-    const streamContext = streamEventContext(streamArn, this.opts);
-    const shards = await listShardLineage(client, streamName, discovery);
+    // A fresh stop signal before any call: after a stop(), the last run's aborted signal would make discovery
+    // give up on the first throttled call.
     this.abort = new AbortController();
+    const retry = this.callRetry();
+    const streamArn = await describeStreamArn(client, streamName, retry);
+    const streamContext = streamEventContext(streamArn, this.opts);
+    const shards = await listShardLineage(client, streamName, retry);
     this.fatal = undefined;
     this.running = true;
     this.progress.reset();
     this.loops.clear();
 
-    const retry = this.callRetry();
     const checkpoints = new ShardCheckpoints(this.opts.checkpointStore, streamName);
     const delivery = new BatchDelivery({
       handler: this.opts.handler,

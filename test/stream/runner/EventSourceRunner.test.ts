@@ -538,6 +538,30 @@ describe('EventSourceRunner coordination (FakeKinesis)', () => {
     expect(runner.caughtUp()).toBe(false);
   });
 
+  it('starts again after a stop, retrying a throttled describe as on the first start', async () => {
+    const fake = new FakeKinesis([{ shardId: 'a', records: [record('10')] }]);
+    const batches: string[][] = [];
+    const runner = fakeRunner(fake, async (event) => {
+      batches.push(seqsOf(event));
+    });
+    await runner.start();
+    await runner.waitForIdle({ quietMs: 0 });
+    await runner.stop();
+    let throttled = false;
+    fake.interfere = (c) => {
+      if (c.name === 'DescribeStreamSummary' && !throttled) {
+        throttled = true;
+        throw kinesisError('LimitExceededException');
+      }
+    };
+    fake.shards[0]?.records.push(record('20'));
+    await runner.start();
+    await runner.waitForIdle({ quietMs: 0 });
+    expect(fake.inputs('DescribeStreamSummary')).toHaveLength(3);
+    // No checkpoint store kept the first run's progress here, so the second run reads from the start again.
+    expect(batches).toEqual([['10'], ['10', '20']]);
+  });
+
   it('waits for idle only while it runs', async () => {
     const runner = fakeRunner(new FakeKinesis([]), async () => undefined);
     await expect(runner.waitForIdle()).rejects.toMatchObject({ code: 'RUNNER_NOT_RUNNING' });
