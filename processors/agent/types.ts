@@ -1,12 +1,22 @@
 import type { DriftEvent, DriftState } from '../drift/types.js';
 import type { FailureMode } from '../inference/types.js';
-import type { TimeRange } from '../store/types.js';
+import type { PeriodQueries, TimeRange } from '../store/types.js';
 import type { ToolName } from './constants.js';
 
 /** Port: the drift monitor's past events (the local event log; EventBridge keeps none to read back). */
 export interface DriftEventHistory {
   /** Events whose time lies in the range, newest first, at most `limit`. */
   recentEvents(options: { range: TimeRange; limit: number }): Promise<DriftEvent[]>;
+}
+
+/** What the tools need: the store's period queries, the drift event history if there is one, and a clock. */
+export interface AgentToolDeps {
+  queries: PeriodQueries;
+  /** Absent where events cannot be read back (EventBridge in AWS). */
+  events?: DriftEventHistory;
+  /** Why `events` is absent, reported with drift_status. */
+  eventsUnavailableReason?: string;
+  now: () => number;
 }
 
 /** A period as a tool reports it. */
