@@ -41,7 +41,8 @@ export function createAgentTools(deps: AgentToolDeps): AgentTools {
   return {
     ...tools,
     run: (name, raw) => {
-      const tool = byName[name];
+      // Own properties only: "toString" or "constructor" must not reach Object.prototype.
+      const tool = Object.hasOwn(byName, name) ? byName[name] : undefined;
       if (!tool)
         return Promise.reject(new PfmError('INVALID_TOOL_INPUT', `unknown tool "${clip(String(name))}"`));
       return tool(raw);

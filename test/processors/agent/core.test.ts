@@ -325,4 +325,17 @@ describe('agent tools', () => {
     });
     expect(queries.calls).toEqual([]);
   });
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])(
+    'run: an inherited property name such as %s is not a tool',
+    async (name) => {
+      const queries = new FakeQueries();
+      const tools = createAgentTools({ queries, now: () => NOW });
+      await expect(tools.run(name as 'fleet_summary', {})).rejects.toMatchObject({
+        code: 'INVALID_TOOL_INPUT',
+        message: `unknown tool "${name}"`,
+      });
+      expect(queries.calls).toEqual([]);
+    },
+  );
 });
