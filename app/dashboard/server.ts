@@ -8,6 +8,7 @@ import { PfmError } from '../../kernel/errors.js';
 import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftReference } from '../../processors/drift/types.js';
+import { RUN_FILES } from '../pipeline/runFiles.js';
 import {
   DEFAULT_DASHBOARD_PORT,
   QUERY_LOAD_FACTOR,
@@ -29,8 +30,6 @@ import {
 
 const HOST = '127.0.0.1';
 const JSON_TYPE = 'application/json; charset=utf-8';
-/** The runner's dead-letter file in a data directory (app/pipeline/localPipeline.ts). */
-const DEAD_LETTER_FILE = 'dead-letter.jsonl';
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
 interface Asset {
@@ -135,7 +134,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           progress: live?.progress(),
           counts: await queries.counts(),
           samples,
-          deadLetters: live ? 0 : countLines(join(options.dataDir, DEAD_LETTER_FILE)),
+          deadLetters: live ? 0 : countLines(join(options.dataDir, RUN_FILES.deadLetter)),
           dataDir: options.dataDir,
           now: clock(),
         }),

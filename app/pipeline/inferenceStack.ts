@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
 import type { ModelArtifacts } from '../../model/types.js';
 import { createInferenceCore } from '../../processors/inference/core.js';
 import { createHandler, type KinesisHandler } from '../../processors/inference/handler.js';
 import type { BatchOutcome } from '../../processors/inference/types.js';
-import { STORE_FILE } from '../../processors/store/constants.js';
 import { type DuckDbStore, openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { decodeReading } from '../../schemas/codec/readingCodec.js';
+import { runPaths } from './runFiles.js';
 
 /** The inference handler wired to the embedded store, as the local pipeline and `pfm consume` run it. */
 export interface InferenceStack {
@@ -26,7 +25,10 @@ export async function openInferenceStack(opts: {
 }): Promise<InferenceStack> {
   const artifacts = await loadModelArtifacts(opts.artifactsDir);
   const scorer = await OnnxScorer.create(artifacts);
-  const store = await openDuckDbStore(join(opts.dataDir, STORE_FILE));
+  const store = await openDuckDbStore(runPaths(opts.dataDir).store).catch(async (err: unknown) => {
+    await scorer.release();
+    throw err;
+  });
   const handler = createHandler({
     core: createInferenceCore({ decode: decodeReading, scorer, model: artifacts, now: Date.now }),
     sink: store.predictionSink,
@@ -38,8 +40,11 @@ export async function openInferenceStack(opts: {
     store,
     artifacts,
     async close() {
-      await store.close();
-      await scorer.release();
+      try {
+        await store.close();
+      } finally {
+        await scorer.release();
+      }
     },
   };
 }

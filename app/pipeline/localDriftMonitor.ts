@@ -1,84 +1,41 @@
-import type { DriftPolicy } from '../../processors/drift/constants.js';
 import { createDriftCore } from '../../processors/drift/core.js';
 import { DriftMonitor } from '../../processors/drift/DriftMonitor.js';
+import { LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
-import type {
-  DriftCalibration,
-  DriftReference,
-  DriftScoreSink,
-  Evaluation,
-  EventPublisher,
-  MonitorState,
-} from '../../processors/drift/types.js';
+import type { DriftScoreSink } from '../../processors/drift/types.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
 
-/** How the local monitor gets its null spreads. */
-export type LocalCalibration =
-  | DriftCalibration
-  /** Replay a stationary simulated fleet of this size first (about 1 s per 1,000 windows of 1,000). */
-  | { simulate: { machines: number; windows?: number; seed?: number; cacheDir?: string } }
-  /** iid theory: right for independent readings, too strict for a fleet whose temperatures move slowly. */
-  | 'iid';
-
-export interface LocalDriftMonitorOptions {
+/**
+ * Builds the local pipeline's drift monitor: loads the reference and checks it against the model (throws
+ * MODEL_MISMATCH), takes its null spreads from a stationary simulated fleet of the same size (cached in
+ * `cacheDir`), writes window scores to `scoreSink` and events to the local event log at `eventsPath`. Its
+ * `handler` goes to the drift consumer; its `snapshot()` feeds the live display and the summary.
+ */
+export function createLocalDriftMonitor(opts: {
   /** Model artifacts (reference.json, features.txt, scaler.json, model.onnx); default model/artifacts. */
   artifactsDir?: string;
-  /** An already loaded reference (overrides artifactsDir). */
-  reference?: DriftReference;
-  publisher: EventPublisher;
-  scoreSink: DriftScoreSink;
+  machines: number;
   windowRecords: number;
-  windowMs?: number;
+  cacheDir: string;
+  eventsPath: string;
+  scoreSink: DriftScoreSink;
   clock: () => number;
-  calibration: LocalCalibration;
-  policy?: Partial<DriftPolicy>;
-  initialState?: MonitorState;
-  onEvaluation?: (evaluation: Evaluation) => void;
-}
-
-/**
- * Builds the drift monitor for the local pipeline: loads and checks the reference against the model (throws
- * MODEL_MISMATCH), calibrates, and returns a DriftMonitor whose `handler` goes to its own EventSourceRunner
- * and whose `snapshot()` feeds the live display.
- */
-export function createLocalDriftMonitor(options: LocalDriftMonitorOptions): DriftMonitor {
-  const reference = options.reference ?? loadDriftReference(options.artifactsDir);
+}): DriftMonitor {
+  const reference = loadDriftReference(opts.artifactsDir);
   const engineer = modelEngineerFor(reference);
-  const calibration =
-    options.calibration === 'iid'
-      ? undefined
-      : 'simulate' in options.calibration
-        ? calibrateOnSimulator({
-            reference,
-            engineer,
-            machines: options.calibration.simulate.machines,
-            windowRecords: options.windowRecords,
-            ...(options.calibration.simulate.windows
-              ? { windows: options.calibration.simulate.windows }
-              : {}),
-            ...(options.calibration.simulate.seed !== undefined
-              ? { seed: options.calibration.simulate.seed }
-              : {}),
-            ...(options.calibration.simulate.cacheDir
-              ? { cacheDir: options.calibration.simulate.cacheDir }
-              : {}),
-          })
-        : options.calibration;
-  const core = createDriftCore({
+  const calibration = calibrateOnSimulator({
     reference,
     engineer,
-    ...(calibration ? { calibration } : {}),
-    ...(options.policy ? { policy: options.policy } : {}),
+    machines: opts.machines,
+    windowRecords: opts.windowRecords,
+    cacheDir: opts.cacheDir,
   });
   return new DriftMonitor({
-    core,
-    publisher: options.publisher,
-    scoreSink: options.scoreSink,
-    windowRecords: options.windowRecords,
-    ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
-    clock: options.clock,
-    ...(options.initialState ? { initialState: options.initialState } : {}),
-    ...(options.onEvaluation ? { onEvaluation: options.onEvaluation } : {}),
+    core: createDriftCore({ reference, engineer, calibration }),
+    publisher: LocalEventLog.open(opts.eventsPath),
+    scoreSink: opts.scoreSink,
+    windowRecords: opts.windowRecords,
+    clock: opts.clock,
   });
 }

@@ -1,0 +1,58 @@
+import { EventSourceRunner, type KinesisBatchHandler } from '../../stream/runner/EventSourceRunner.js';
+import { FileCheckpointStore } from '../../stream/runner/FileCheckpointStore.js';
+import { FileDeadLetter } from '../../stream/runner/FileDeadLetter.js';
+import type { BatchStats } from '../../stream/runner/types.js';
+import type { PipelineStream } from './openStream.js';
+
+/** One consumer of the run's stream. */
+export interface StreamConsumer {
+  /** How far behind the stream's tip its furthest-behind shard is (0 before the first read). */
+  millisBehindLatest(): number;
+  /** Stops polling after the batch in flight; later calls wait for the same stop. */
+  stop(): Promise<void>;
+}
+
+export interface StreamConsumerOptions {
+  stream: PipelineStream;
+  handler: KinesisBatchHandler;
+  batchSize: number;
+  batchingWindowMs: number;
+  /** Redeliveries of a failing batch before its records are dead-lettered; -1 retries forever. */
+  maxRetryAttempts?: number;
+  checkpointPath: string;
+  deadLetterPath: string;
+  onBatch: (stats: BatchStats) => void;
+  /** Called once if the consumer fails for good. */
+  onError: (err: unknown) => void;
+}
+
+/**
+ * Attaches a Lambda-shaped handler to the stream as an event-source mapping would, reading every shard from
+ * its start (TRIM_HORIZON), with checkpoints and dead letters in files of its own.
+ */
+export async function startStreamConsumer(opts: StreamConsumerOptions): Promise<StreamConsumer> {
+  const runner = new EventSourceRunner({
+    client: opts.stream.client,
+    streamName: opts.stream.streamName,
+    handler: opts.handler,
+    batchSize: opts.batchSize,
+    batchingWindowMs: opts.batchingWindowMs,
+    pollIntervalMs: 100,
+    ...(opts.maxRetryAttempts !== undefined ? { maxRetryAttempts: opts.maxRetryAttempts } : {}),
+    startingPosition: 'TRIM_HORIZON',
+    checkpointStore: new FileCheckpointStore(opts.checkpointPath),
+    deadLetter: new FileDeadLetter(opts.deadLetterPath),
+    onBatch: opts.onBatch,
+    onError: opts.onError,
+  });
+  await runner.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    millisBehindLatest: () =>
+      Math.max(0, ...Object.values(runner.stats().shards).map((s) => s.millisBehindLatest ?? 0)),
+    stop: () => {
+      stopped ??= runner.stop();
+      return stopped;
+    },
+  };
+}
