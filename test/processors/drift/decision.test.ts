@@ -101,6 +101,28 @@ describe('hysteresis and cooldown', () => {
     expect(run('BBBBBB', { fleet: false }).events).toEqual(['1:FeatureDriftDetected:m-of-n']);
   });
 
+  it('resets the episode when a drift resolves: with K < N the breaches that opened it do not reopen it', () => {
+    // N = 5 > K = 2: when the episode resolves after 2 clean windows, the 2 breaches that opened it are still
+    // among the last 5 windows. Without the reset, the next clean window would count them and (M = 2) drift again.
+    const short: DriftPolicy = { ...policy, m: 2, n: 5, k: 2 };
+    expect(run('BBCCC', { fleet: false, policy: short })).toEqual({
+      states: 'WDDOO',
+      events: ['1:FeatureDriftDetected:m-of-n', '3:DriftResolved:k-clean'],
+    });
+    // One new breach after the reset is a WARN (1 of the last 5), not a DRIFT on the old episode's breaches.
+    expect(run('BBCCB', { fleet: false, policy: short }).states).toBe('WDDOW');
+
+    // The memory the resolving window leaves: no episode, no remembered breaches, no clean streak.
+    let d: ScopeDecision = initialScopeDecision(1);
+    for (const [i, breach] of [true, true, false, false].entries()) {
+      d = stepScope(d, { breach, sequentialAlarm: false, severity: 'medium' }, d.cusum, short, {
+        seq: i + 1,
+        recommendsRetraining: false,
+      }).next;
+    }
+    expect(d).toMatchObject({ state: 'OK', episode: null, recent: [], cleanStreak: 0, windowsInState: 1 });
+  });
+
   it('follows M, N and K from the policy', () => {
     const strict: DriftPolicy = { ...policy, m: 3, n: 4, k: 1 };
     expect(run('BBCB', { fleet: false, policy: strict })).toEqual({
