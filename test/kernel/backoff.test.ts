@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, createBackoff, sleep } from '../../kernel/backoff.js';
 
 describe('backoffDelay', () => {
@@ -49,13 +49,47 @@ describe('createBackoff', () => {
   });
 });
 
+/** Whether `promise` has settled once the microtasks queued so far have run: no timer fires in between. */
+async function settledNow(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => {
+    settled = true;
+  });
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return settled;
+}
+
+// Fake timers: a sleep that ignored its signal would wait for a timer that never fires, and the test would
+// fail at once on `settledNow(...) === false` rather than by timing out.
 describe('sleep', () => {
-  it('resolves at once when its signal is already aborted, and early when it is aborted while sleeping', async () => {
-    const aborted = AbortSignal.abort();
-    await sleep(600_000, aborted);
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resolves after its delay and not before', async () => {
+    const pending = sleep(600_000);
+    await vi.advanceTimersByTimeAsync(599_999);
+    expect(await settledNow(pending)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settledNow(pending)).toBe(true);
+  });
+
+  it('resolves at once, setting no timer, when its signal is already aborted', async () => {
+    const pending = sleep(600_000, AbortSignal.abort());
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await settledNow(pending)).toBe(true);
+  });
+
+  it('resolves as soon as its signal is aborted while it sleeps, and clears its timer', async () => {
     const controller = new AbortController();
     const pending = sleep(600_000, controller.signal);
+    expect(await settledNow(pending)).toBe(false);
+    expect(vi.getTimerCount()).toBe(1);
     controller.abort();
-    await pending;
+    expect(await settledNow(pending)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -135,7 +135,13 @@ describe('KinesisWriter retries (fake client)', () => {
       writer.write(entries(2_000)).finally(() => {
         settledWhenRejected = inFlight;
       }),
-    ).rejects.toBeDefined();
+    ).rejects.toMatchObject({
+      name: 'KinesisError',
+      code: 'KINESIS_REQUEST_FAILED',
+      retryable: false,
+      message: 'PutRecords to s failed: AccessDeniedException: AccessDeniedException happened',
+      cause: accessDenied,
+    });
     expect(settledWhenRejected).toBe(0);
     expect(sent).toEqual([500, 500]);
   });
