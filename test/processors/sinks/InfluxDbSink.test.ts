@@ -8,7 +8,13 @@ import { createSinks } from '../../../processors/sinks/createSinks.js';
 import { InfluxDbSink, type InfluxDbSinkOptions } from '../../../processors/sinks/InfluxDbSink.js';
 import { tagValueProblem } from '../../../processors/sinks/lineProtocol.js';
 import { findInfluxd, type InfluxSeries, useInfluxServer } from '../../helpers/influxServer.js';
-import { fleetPredictions, predictionColumns, quarantineRow } from './rows.js';
+import {
+  fleetCases,
+  fleetPredictions,
+  goldenPrediction,
+  quarantineRow,
+  type StoredPrediction,
+} from './rows.js';
 
 const influxd = findInfluxd();
 if (influxd === undefined) {
@@ -29,9 +35,25 @@ function objects(series: InfluxSeries[]): Record<string, unknown>[] {
 }
 
 /** A prediction as its point must read back: time, the four tags, the fields. */
-function asPoint(row: PredictionRow): Record<string, unknown> {
-  const { dimensions, values } = predictionColumns(row);
-  return { time: row.time, ...dimensions, ...values };
+function asPoint(time: number, { dimensions, values }: StoredPrediction): Record<string, unknown> {
+  return { time, ...dimensions, ...values };
+}
+
+/** A change to a fleet row, and the same change written out as the stored tags and fields it must give. */
+interface Edit {
+  row: Partial<PredictionRow>;
+  dimensions?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+function edited({ row, stored }: { row: PredictionRow; stored: StoredPrediction }, edit: Edit) {
+  return {
+    row: { ...row, ...edit.row },
+    stored: {
+      dimensions: { ...stored.dimensions, ...edit.dimensions },
+      values: { ...stored.values, ...edit.values },
+    },
+  };
 }
 
 describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x server', () => {
@@ -54,19 +76,79 @@ describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x
     return objects(await influx.server.query(`SELECT * FROM "${PREDICTION_SERIES.influxMeasurement}"`, db));
   }
 
+  it('stores a prediction as the tags and fields written out by hand', async () => {
+    const golden = goldenPrediction(Date.now() - 10_000);
+    const { sink: s, db } = await sink();
+    expect((await s.writePredictions([golden.row])).rejected).toEqual([]);
+    expect(await predictionsIn(db)).toEqual([
+      {
+        time: golden.row.time,
+        device_id: 'M-0042',
+        quality_type: 'H',
+        model_name: 'pfm-failure-mlp',
+        firmware: 'fw-3.1.4',
+        p_twf: 0.125,
+        p_hdf: 0.9875,
+        p_pwf: 0.0625,
+        p_osf: 0.875,
+        p_rnf: 0.001,
+        p_any: 0.96875,
+        failure: true,
+        predicted_modes: 'HDF|OSF',
+        air_temperature_k: 301.5,
+        process_temperature_k: 311.25,
+        rotational_speed_rpm: 1388,
+        torque_nm: 57.75,
+        tool_wear_min: 211,
+        model_version: '0123456789ab',
+        reading_sequence: 4242,
+        event_id: 'shardId-000000000003:49650000000000000000004242',
+      },
+    ]);
+  });
+
   it('the same predictions read back identical, special characters included', async () => {
-    const rows = fleetPredictions(3_000, { devices: 30 });
-    const odd: Partial<PredictionRow>[] = [
-      { deviceId: 'M 7,a=b', firmware: 'fw 2,3=4' },
-      { deviceId: 'Mä-ü€-機械', qualityType: 'H' },
-      { deviceId: 'M"quoted"', firmware: 'fw\\win' },
-      { source: { eventId: 'shard "x"\\y:1\nnext', sequenceNumber: '1', partitionKey: 'p' } },
-      { probabilities: { TWF: 1e-300, HDF: 0.1 + 0.2, PWF: 1 - 1e-16, OSF: 0, RNF: 5e-324 }, toolWearMin: 0 },
-      { predictedModes: ['HDF', 'OSF'], failure: true, modelVersion: 'v "2", \\beta' },
+    const cases = fleetCases(3_000, { devices: 30 });
+    const odd: Edit[] = [
+      {
+        row: { deviceId: 'M 7,a=b', firmware: 'fw 2,3=4' },
+        dimensions: { device_id: 'M 7,a=b', firmware: 'fw 2,3=4' },
+      },
+      {
+        row: { deviceId: 'Mä-ü€-機械', qualityType: 'H' },
+        dimensions: { device_id: 'Mä-ü€-機械', quality_type: 'H' },
+      },
+      {
+        row: { deviceId: 'M"quoted"', firmware: 'fw\\win' },
+        dimensions: { device_id: 'M"quoted"', firmware: 'fw\\win' },
+      },
+      {
+        row: { source: { eventId: 'shard "x"\\y:1\nnext', sequenceNumber: '1', partitionKey: 'p' } },
+        values: { event_id: 'shard "x"\\y:1\nnext' },
+      },
+      {
+        row: {
+          probabilities: { TWF: 1e-300, HDF: 0.1 + 0.2, PWF: 1 - 1e-16, OSF: 0, RNF: 5e-324 },
+          toolWearMin: 0,
+        },
+        values: {
+          p_twf: 1e-300,
+          p_hdf: 0.1 + 0.2,
+          p_pwf: 1 - 1e-16,
+          p_osf: 0,
+          p_rnf: 5e-324,
+          tool_wear_min: 0,
+        },
+      },
+      {
+        row: { predictedModes: ['HDF', 'OSF'], failure: true, modelVersion: 'v "2", \\beta' },
+        values: { predicted_modes: 'HDF|OSF', failure: true, model_version: 'v "2", \\beta' },
+      },
     ];
-    odd.forEach((o, i) => {
-      rows[i] = { ...(rows[i] as PredictionRow), ...o };
+    odd.forEach((edit, i) => {
+      cases[i] = edited(cases[i] as (typeof cases)[number], edit);
     });
+    const rows = cases.map((c) => c.row);
     const { sink: s, db } = await sink({ batchLines: 700 });
     expect((await s.writePredictions(rows)).rejected).toEqual([]);
 
@@ -74,7 +156,10 @@ describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x
     expect(got).toHaveLength(rows.length);
     const key = (p: Record<string, unknown>) => `${String(p.device_id)}|${String(p.time)}`;
     const byKey = new Map(got.map((p) => [key(p), p]));
-    for (const row of rows) expect(byKey.get(key(asPoint(row)))).toEqual(asPoint(row));
+    for (const { row, stored } of cases) {
+      const point = asPoint(row.time, stored);
+      expect(byKey.get(key(point))).toEqual(point);
+    }
   });
 
   it('arbitrary text in tags and string fields reads back unchanged (property, 400 generated rows)', async () => {
@@ -95,31 +180,36 @@ describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x
       }),
       { seed: 20_250_620, numRuns: 400 },
     );
-    const base = fleetPredictions(400);
+    const base = fleetCases(400);
     const start = Date.now() - 3_600_000;
-    const rows = generated.map(
-      (g, i): PredictionRow => ({
-        ...(base[i] as PredictionRow),
-        time: start + i, // one point per row whatever its generated tags
-        deviceId: g.deviceId,
-        firmware: g.firmware,
-        modelName: g.modelName,
-        modelVersion: g.modelVersion,
-        anyFailureProbability: g.p,
-        torqueNm: g.torque,
-        source: { eventId: g.eventId, sequenceNumber: String(i), partitionKey: g.deviceId },
+    const cases = generated.map((g, i) =>
+      edited(base[i] as (typeof base)[number], {
+        row: {
+          time: start + i, // one point per row whatever its generated tags
+          deviceId: g.deviceId,
+          firmware: g.firmware,
+          modelName: g.modelName,
+          modelVersion: g.modelVersion,
+          anyFailureProbability: g.p,
+          torqueNm: g.torque,
+          source: { eventId: g.eventId, sequenceNumber: String(i), partitionKey: g.deviceId },
+        },
+        dimensions: { device_id: g.deviceId, firmware: g.firmware, model_name: g.modelName },
+        values: { model_version: g.modelVersion, p_any: g.p, torque_nm: g.torque, event_id: g.eventId },
       }),
     );
+    const rows = cases.map((c) => c.row);
     const { sink: s, db } = await sink();
     expect((await s.writePredictions(rows)).rejected).toEqual([]);
     const got = await predictionsIn(db);
     const byTime = new Map(got.map((p) => [p.time, p]));
     expect(got).toHaveLength(rows.length);
-    for (const row of rows) expect(byTime.get(row.time)).toEqual(asPoint(row));
+    for (const { row, stored } of cases) expect(byTime.get(row.time)).toEqual(asPoint(row.time, stored));
   });
 
   it('a redelivered batch leaves no duplicates; a newer model overwrites (last write wins)', async () => {
-    const rows = fleetPredictions(2_000);
+    const cases = fleetCases(2_000);
+    const rows = cases.map((c) => c.row);
     const { sink: s, db } = await sink();
     await s.writePredictions(rows);
     await s.writePredictions(rows.slice(500));
@@ -127,16 +217,19 @@ describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x
     const [count] = objects(await influx.server.query('SELECT count("p_any") FROM "prediction"', db));
     expect(count?.count).toBe(2_000);
 
-    const rescored = rows.map((r) => ({
-      ...r,
-      modelVersion: 'model-b',
-      anyFailureProbability: r.anyFailureProbability / 3,
-    }));
-    await s.writePredictions(rescored);
+    const rescored = cases.map((c) =>
+      edited(c, {
+        row: { modelVersion: 'model-b', anyFailureProbability: c.row.anyFailureProbability / 3 },
+        values: { model_version: 'model-b', p_any: (c.stored.values.p_any as number) / 3 },
+      }),
+    );
+    await s.writePredictions(rescored.map((c) => c.row));
     const got = await predictionsIn(db);
     expect(got).toHaveLength(2_000);
     const byEvent = new Map(got.map((p) => [p.event_id, p]));
-    for (const row of rescored) expect(byEvent.get(row.source.eventId)).toEqual(asPoint(row));
+    for (const { row, stored } of rescored) {
+      expect(byEvent.get(row.source.eventId)).toEqual(asPoint(row.time, stored));
+    }
   });
 
   it('turns a partial write (field type conflict) into quarantine rows for exactly the refused points', async () => {

@@ -8,7 +8,14 @@ import {
   type StoredRecord,
   TimestreamStandIn,
 } from '../../helpers/timestreamStandIn.js';
-import { fleetPredictions, predictionColumns, quarantineRow, standInClient } from './rows.js';
+import {
+  type FleetPrediction,
+  fleetCases,
+  fleetPredictions,
+  goldenPrediction,
+  quarantineRow,
+  standInClient,
+} from './rows.js';
 
 const DB = 'pfm';
 let standIn: TimestreamStandIn;
@@ -43,9 +50,9 @@ function values(record: StoredRecord): Record<string, unknown> {
   );
 }
 
-/** What a prediction must look like in the table. */
-function expected(row: PredictionRow, version: number) {
-  return { measureName: 'prediction', time: row.time, version, ...predictionColumns(row) };
+/** What a prediction must look like in the table: its expected stored form (see rows.ts) at its time. */
+function expected({ row, stored }: FleetPrediction, version: number) {
+  return { measureName: 'prediction', time: row.time, version, ...stored };
 }
 
 function stored(table = 'predictions') {
@@ -63,8 +70,46 @@ function byKey<T extends { dimensions: Record<string, string>; time: number }>(i
 }
 
 describe('TimestreamSink', () => {
+  it('stores a prediction as the multi-measure record written out by hand', async () => {
+    const golden = goldenPrediction(Date.now() - 10_000);
+    expect((await sink().writePredictions([golden.row])).rejected).toEqual([]);
+    const [record] = standIn.records(DB, 'predictions');
+    expect(record).toMatchObject({
+      measureName: 'prediction',
+      time: golden.row.time,
+      version: 100,
+      dimensions: {
+        device_id: 'M-0042',
+        quality_type: 'H',
+        model_name: 'pfm-failure-mlp',
+        firmware: 'fw-3.1.4',
+      },
+      measures: {
+        p_twf: { type: 'DOUBLE', value: '0.125' },
+        p_hdf: { type: 'DOUBLE', value: '0.9875' },
+        p_pwf: { type: 'DOUBLE', value: '0.0625' },
+        p_osf: { type: 'DOUBLE', value: '0.875' },
+        p_rnf: { type: 'DOUBLE', value: '0.001' },
+        p_any: { type: 'DOUBLE', value: '0.96875' },
+        failure: { type: 'BOOLEAN', value: 'true' },
+        predicted_modes: { type: 'VARCHAR', value: 'HDF|OSF' },
+        air_temperature_k: { type: 'DOUBLE', value: '301.5' },
+        process_temperature_k: { type: 'DOUBLE', value: '311.25' },
+        rotational_speed_rpm: { type: 'DOUBLE', value: '1388' },
+        torque_nm: { type: 'DOUBLE', value: '57.75' },
+        tool_wear_min: { type: 'DOUBLE', value: '211' },
+        model_version: { type: 'VARCHAR', value: '0123456789ab' },
+        reading_sequence: { type: 'BIGINT', value: '4242' },
+        event_id: { type: 'VARCHAR', value: 'shardId-000000000003:49650000000000000000004242' },
+      },
+    });
+    expect(Object.keys(record?.measures ?? {})).toHaveLength(16);
+    expect(stored()).toEqual([expected(golden, 100)]);
+  });
+
   it('writes 10,000 predictions in exactly 100 WriteRecords calls, every value intact', async () => {
-    const rows = fleetPredictions(10_000);
+    const cases = fleetCases(10_000);
+    const rows = cases.map((c) => c.row);
     const { rejected } = await sink().writePredictions(rows);
     expect(rejected).toEqual([]);
     const calls = standIn.writeCalls;
@@ -75,7 +120,7 @@ describe('TimestreamSink', () => {
     expect(standIn.calls.some((c) => c.target.endsWith('DescribeEndpoints'))).toBe(false);
     const got = byKey(stored());
     expect(got.size).toBe(10_000);
-    for (const row of rows) expect(got.get(`${row.deviceId}|${row.time}`)).toEqual(expected(row, 100));
+    for (const c of cases) expect(got.get(`${c.row.deviceId}|${c.row.time}`)).toEqual(expected(c, 100));
   });
 
   it('keeps at most `concurrency` calls in flight', async () => {
@@ -214,18 +259,34 @@ describe('TimestreamSink', () => {
   });
 
   it('version semantics: a newer model overwrites, an older model replaying is rejected with ExistingVersion', async () => {
-    const original = fleetPredictions(300).map((r) => ({ ...r, modelVersion: 'model-a' }));
-    const rescored = original.map((r) => ({
-      ...r,
-      modelVersion: 'model-b',
-      anyFailureProbability: r.anyFailureProbability / 2,
-      probabilities: { ...r.probabilities, HDF: r.probabilities.HDF / 2 },
-    }));
+    const cases = fleetCases(300);
+    const original = cases.map(({ row }) => ({ ...row, modelVersion: 'model-a' }));
+    const rescored = cases.map(
+      ({ row, stored: s }): FleetPrediction => ({
+        row: {
+          ...row,
+          modelVersion: 'model-b',
+          anyFailureProbability: row.anyFailureProbability / 2,
+          probabilities: { ...row.probabilities, HDF: row.probabilities.HDF / 2 },
+        },
+        stored: {
+          dimensions: s.dimensions,
+          values: {
+            ...s.values,
+            model_version: 'model-b',
+            p_any: (s.values.p_any as number) / 2,
+            p_hdf: (s.values.p_hdf as number) / 2,
+          },
+        },
+      }),
+    );
     await sink({ modelSequence: 100 }).writePredictions(original);
-    expect((await sink({ modelSequence: 200 }).writePredictions(rescored)).rejected).toEqual([]);
+    expect(
+      (await sink({ modelSequence: 200 }).writePredictions(rescored.map((c) => c.row))).rejected,
+    ).toEqual([]);
     let got = byKey(stored());
     expect(got.size).toBe(300);
-    for (const row of rescored) expect(got.get(`${row.deviceId}|${row.time}`)).toEqual(expected(row, 200));
+    for (const c of rescored) expect(got.get(`${c.row.deviceId}|${c.row.time}`)).toEqual(expected(c, 200));
 
     const { rejected } = await sink({ modelSequence: 100 }).writePredictions(original);
     expect(rejected).toHaveLength(300);
@@ -233,7 +294,7 @@ describe('TimestreamSink', () => {
       'The record version 100 is lower than the existing version 200. A higher version is required to update the measure value. (ExistingVersion 200)',
     );
     got = byKey(stored());
-    for (const row of rescored)
+    for (const { row } of rescored)
       expect(got.get(`${row.deviceId}|${row.time}`)?.values.model_version).toBe('model-b');
   });
 

@@ -15,14 +15,28 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** A prediction as a store must hold it: its four dimensions, and its measures as typed values. */
+export interface StoredPrediction {
+  dimensions: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** A prediction row and, written out alongside it from the same values, the form the sinks must store it in. */
+export interface FleetPrediction {
+  row: PredictionRow;
+  stored: StoredPrediction;
+}
+
 /**
  * `count` predictions over `devices` machines, one reading per machine per second ending at `endTime` (recent, so
- * that Timestream's memory store takes them), with varied probabilities, modes and features.
+ * that Timestream's memory store takes them), with varied probabilities, modes and features. Each comes with its
+ * expected stored form, written field by field from the values the row was made of (not derived from the row by
+ * the sinks' own mapping), so a column swapped or dropped by the sinks cannot be copied into the expectation.
  */
-export function fleetPredictions(
+export function fleetCases(
   count: number,
   options: { devices?: number; endTime?: number; seed?: number } = {},
-): PredictionRow[] {
+): FleetPrediction[] {
   const devices = options.devices ?? 100;
   const end = options.endTime ?? Date.now() - 60_000;
   const random = seeded(options.seed ?? 7);
@@ -31,32 +45,138 @@ export function fleetPredictions(
     const device = i % devices;
     const step = Math.floor(i / devices);
     const p = () => random() ** 3;
-    const probabilities = { TWF: p(), HDF: p(), PWF: p(), OSF: p(), RNF: p() * 1e-6 };
-    const predictedModes = (Object.keys(probabilities) as (keyof typeof probabilities)[]).filter(
-      (m) => probabilities[m] > 0.5,
-    );
+    const [twf, hdf, pwf, osf] = [p(), p(), p(), p()] as [number, number, number, number];
+    const rnf = p() * 1e-6;
+    const predictedModes = (
+      [
+        ['TWF', twf],
+        ['HDF', hdf],
+        ['PWF', pwf],
+        ['OSF', osf],
+        ['RNF', rnf],
+      ] as const
+    )
+      .filter(([, probability]) => probability > 0.5)
+      .map(([mode]) => mode);
+    const any = Math.max(twf, hdf, pwf, osf, rnf);
+    const failure = predictedModes.length > 0;
     const deviceId = `M-${String(device).padStart(4, '0')}`;
-    return makePrediction(i, {
+    const qualityType = QUALITY_TYPES[device % 3] as PredictionRow['qualityType'];
+    const air = 295 + random() * 10;
+    const process = 305 + random() * 10;
+    const rpm = 1200 + Math.round(random() * 1600);
+    const torque = 3 + random() * 70;
+    const wear = Math.round(random() * 250);
+    const eventId = `shardId-000000000000:${1_000_000 + i}`;
+    const row = makePrediction(i, {
       time: end - (steps - step) * 1000,
       deviceId,
-      qualityType: QUALITY_TYPES[device % 3] as PredictionRow['qualityType'],
+      qualityType,
       readingSequence: step,
-      probabilities,
-      anyFailureProbability: Math.max(...Object.values(probabilities)),
-      failure: predictedModes.length > 0,
+      probabilities: { TWF: twf, HDF: hdf, PWF: pwf, OSF: osf, RNF: rnf },
+      anyFailureProbability: any,
+      failure,
       predictedModes,
-      airTemperatureK: 295 + random() * 10,
-      processTemperatureK: 305 + random() * 10,
-      rotationalSpeedRpm: 1200 + Math.round(random() * 1600),
-      torqueNm: 3 + random() * 70,
-      toolWearMin: Math.round(random() * 250),
-      source: {
-        eventId: `shardId-000000000000:${1_000_000 + i}`,
-        sequenceNumber: String(1_000_000 + i),
-        partitionKey: deviceId,
-      },
+      airTemperatureK: air,
+      processTemperatureK: process,
+      rotationalSpeedRpm: rpm,
+      torqueNm: torque,
+      toolWearMin: wear,
+      source: { eventId, sequenceNumber: String(1_000_000 + i), partitionKey: deviceId },
     });
+    // makePrediction's model name, model version and firmware, as the store must hold them.
+    const stored: StoredPrediction = {
+      dimensions: {
+        device_id: deviceId,
+        quality_type: qualityType,
+        model_name: 'pfm-failure-mlp',
+        firmware: 'fw-2.4.1',
+      },
+      values: {
+        p_twf: twf,
+        p_hdf: hdf,
+        p_pwf: pwf,
+        p_osf: osf,
+        p_rnf: rnf,
+        p_any: any,
+        failure,
+        // Modes are stored `|`-joined in class order, and left out when there is none.
+        ...(predictedModes.length > 0 ? { predicted_modes: predictedModes.join('|') } : {}),
+        air_temperature_k: air,
+        process_temperature_k: process,
+        rotational_speed_rpm: rpm,
+        torque_nm: torque,
+        tool_wear_min: wear,
+        model_version: 'abc123def456',
+        reading_sequence: step,
+        event_id: eventId,
+      },
+    };
+    return { row, stored };
   });
+}
+
+/** The rows of `fleetCases`, for tests that do not read the stored values back. */
+export function fleetPredictions(
+  count: number,
+  options: { devices?: number; endTime?: number; seed?: number } = {},
+): PredictionRow[] {
+  return fleetCases(count, options).map((c) => c.row);
+}
+
+/** One prediction with every field set by hand, and its stored form written out literally. */
+export function goldenPrediction(time: number): FleetPrediction {
+  return {
+    row: {
+      time,
+      deviceId: 'M-0042',
+      qualityType: 'H',
+      modelName: 'pfm-failure-mlp',
+      modelVersion: '0123456789ab',
+      firmware: 'fw-3.1.4',
+      readingSequence: 4242,
+      probabilities: { TWF: 0.125, HDF: 0.9875, PWF: 0.0625, OSF: 0.875, RNF: 0.001 },
+      anyFailureProbability: 0.96875,
+      failure: true,
+      predictedModes: ['HDF', 'OSF'],
+      airTemperatureK: 301.5,
+      processTemperatureK: 311.25,
+      rotationalSpeedRpm: 1388,
+      torqueNm: 57.75,
+      toolWearMin: 211,
+      source: {
+        eventId: 'shardId-000000000003:49650000000000000000004242',
+        sequenceNumber: '49650000000000000000004242',
+        partitionKey: 'M-0042',
+      },
+    },
+    stored: {
+      dimensions: {
+        device_id: 'M-0042',
+        quality_type: 'H',
+        model_name: 'pfm-failure-mlp',
+        firmware: 'fw-3.1.4',
+      },
+      values: {
+        p_twf: 0.125,
+        p_hdf: 0.9875,
+        p_pwf: 0.0625,
+        p_osf: 0.875,
+        p_rnf: 0.001,
+        p_any: 0.96875,
+        failure: true,
+        predicted_modes: 'HDF|OSF',
+        air_temperature_k: 301.5,
+        process_temperature_k: 311.25,
+        rotational_speed_rpm: 1388,
+        torque_nm: 57.75,
+        tool_wear_min: 211,
+        model_version: '0123456789ab',
+        reading_sequence: 4242,
+        event_id: 'shardId-000000000003:49650000000000000000004242',
+      },
+    },
+  };
 }
 
 /** A quarantine row for sink tests. */
@@ -80,34 +200,4 @@ export function standInClient(endpoint: string) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDSTANDIN', secretAccessKey: 'stand-in' },
   });
-}
-
-/** The dimensions and typed measure values a prediction must be stored with (names as in the DuckDB store). */
-export function predictionColumns(row: PredictionRow) {
-  return {
-    dimensions: {
-      device_id: row.deviceId,
-      quality_type: row.qualityType,
-      model_name: row.modelName,
-      firmware: row.firmware,
-    },
-    values: {
-      p_twf: row.probabilities.TWF,
-      p_hdf: row.probabilities.HDF,
-      p_pwf: row.probabilities.PWF,
-      p_osf: row.probabilities.OSF,
-      p_rnf: row.probabilities.RNF,
-      p_any: row.anyFailureProbability,
-      failure: row.failure,
-      ...(row.predictedModes.length > 0 ? { predicted_modes: row.predictedModes.join('|') } : {}),
-      air_temperature_k: row.airTemperatureK,
-      process_temperature_k: row.processTemperatureK,
-      rotational_speed_rpm: row.rotationalSpeedRpm,
-      torque_nm: row.torqueNm,
-      tool_wear_min: row.toolWearMin,
-      model_version: row.modelVersion,
-      reading_sequence: row.readingSequence,
-      event_id: row.source.eventId,
-    } as Record<string, unknown>,
-  };
 }
