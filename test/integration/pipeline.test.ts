@@ -94,22 +94,53 @@ describe('local pipeline, end to end through kinesis-local', () => {
 describe('pfm consume, killed and restarted', () => {
   const kinesis = useKinesisLocal();
 
-  function consume(args: string[]): { done: Promise<number | null>; kill: () => void } {
+  interface Consumer {
+    done: Promise<number | null>;
+    kill: () => void;
+    /** The exit code once the process has exited (null after a signal), undefined while it runs. */
+    exitCode: () => number | null | undefined;
+    stderr: () => string;
+  }
+
+  function consume(args: string[]): Consumer {
     const child = spawn(process.execPath, ['bin/pfm.js', 'consume', ...args], {
       cwd: join(import.meta.dirname, '../..'),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
+    let exitCode: number | null | undefined;
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
     const done = new Promise<number | null>((resolve) =>
       child.on('exit', (code) => {
+        exitCode = code;
         if (code !== 0 && code !== null) console.error(stderr);
         resolve(code);
       }),
     );
-    return { done, kill: () => child.kill('SIGKILL') };
+    return { done, kill: () => child.kill('SIGKILL'), exitCode: () => exitCode, stderr: () => stderr };
+  }
+
+  /**
+   * Waits until `path` exists, polling every 5 ms; fails with what the consumer said if it exits first, and
+   * kills it and fails if `timeoutMs` passes (well inside the test's own timeout, so the message is this one).
+   */
+  async function waitForFile(path: string, consumer: Consumer, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(path)) {
+      const code = consumer.exitCode();
+      if (code !== undefined) {
+        throw new Error(
+          `pfm consume exited (code ${code}) before writing ${path}; stderr:\n${consumer.stderr()}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        consumer.kill();
+        throw new Error(`pfm consume wrote no ${path} within ${timeoutMs} ms; stderr:\n${consumer.stderr()}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   it('resumes from its checkpoints with nothing lost and nothing duplicated', async () => {
@@ -147,7 +178,7 @@ describe('pfm consume, killed and restarted', () => {
 
     // First run: small batches, killed without warning as soon as it has checkpointed something.
     const first = consume([...args, '--batch-size', '25']);
-    while (!existsSync(checkpoints)) await new Promise((r) => setTimeout(r, 5));
+    await waitForFile(checkpoints, first, 20_000);
     first.kill();
     await first.done;
     const saved = JSON.parse(readFileSync(checkpoints, 'utf8')) as {
