@@ -1,25 +1,11 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort, LOOPBACK, startOnFreePorts } from '../../stream/process/loopback.js';
 import { ServerProcess } from '../../stream/process/ServerProcess.js';
-
-/** The path of Debian's `influxd` (package `influxdb`), or undefined when it is not installed. */
-export function findInfluxd(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'influxd');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+import { INFLUXD, requireEngine } from './engines.js';
 
 export interface InfluxServerOptions {
   /** Turn on authentication and create this admin user (InfluxDB 1.x allows the first user without credentials). */
@@ -50,8 +36,7 @@ export class InfluxServer {
 
   /** Starts influxd and resolves once /ping answers (and the admin user exists, when asked for). */
   static async start(options: InfluxServerOptions = {}): Promise<InfluxServer> {
-    const influxd = findInfluxd();
-    if (influxd === undefined) throw new Error('influxd is not installed (apt-get install -y influxdb)');
+    const influxd = requireEngine(INFLUXD);
     return startOnFreePorts(
       async () => InfluxServer.spawn(influxd, await freePort(), await freePort(), options),
       async (server) => {

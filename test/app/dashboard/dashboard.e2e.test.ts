@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -11,15 +11,15 @@ import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
 import { STORE_FILE } from '../../../processors/store/constants.js';
 import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
+import { CHROMIUM, requireEngine, skipWithout } from '../../helpers/engines.js';
 
 // End to end: a short pipeline run with injected drift, then the page over what it left (as `pfm ui --data`
 // serves it), opened in headless Chromium. Debian's chromium (scripts/test-deps.sh installs it as root).
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const skip = skipWithout(CHROMIUM, 'the dashboard browser test (test/app/dashboard/dashboard.e2e.test.ts)');
 const SCREENSHOT = join(import.meta.dirname, '../../../test-output/dashboard.png');
 
-describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with drift', () => {
+describe.skipIf(skip)('dashboard in a browser, over a pipeline run with drift', () => {
   let dataDir: string;
   let userDataDir: string;
   let summary: PipelineSummary;
@@ -31,6 +31,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
   const problems: string[] = [];
 
   beforeAll(async () => {
+    // Before the pipeline run: on CI a missing browser fails here at once, naming what to install.
+    const executablePath = requireEngine(CHROMIUM);
     dataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-e2e-'));
     userDataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-chromium-'));
     const startTime = Date.now() - 3_600_000;
@@ -61,7 +63,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
     store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
     dashboard = await startDashboard({ queries: store.fleetQueries, dataDir, port: 0 });
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       viewport: { width: 1440, height: 900 },
       args: [
@@ -180,9 +182,3 @@ describe.skipIf(!hasChromium)('dashboard in a browser, over a pipeline run with 
     }
   });
 });
-
-if (!hasChromium) {
-  console.warn(
-    `dashboard browser test skipped: ${CHROMIUM} not found (install Debian's chromium; scripts/test-deps.sh does it as root)`,
-  );
-}

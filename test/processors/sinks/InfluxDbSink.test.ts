@@ -7,7 +7,8 @@ import { PREDICTION_SERIES, SINK_QUARANTINE_CODES } from '../../../processors/si
 import { createSinks } from '../../../processors/sinks/createSinks.js';
 import { InfluxDbSink, type InfluxDbSinkOptions } from '../../../processors/sinks/InfluxDbSink.js';
 import { tagValueProblem } from '../../../processors/sinks/lineProtocol.js';
-import { findInfluxd, type InfluxSeries, useInfluxServer } from '../../helpers/influxServer.js';
+import { INFLUXD, skipWithout } from '../../helpers/engines.js';
+import { type InfluxSeries, useInfluxServer } from '../../helpers/influxServer.js';
 import {
   fleetCases,
   fleetPredictions,
@@ -16,12 +17,7 @@ import {
   type StoredPrediction,
 } from './rows.js';
 
-const influxd = findInfluxd();
-if (influxd === undefined) {
-  console.warn(
-    'SKIPPED test/sinks/InfluxDbSink.test.ts: influxd is not installed (Debian: apt-get install -y influxdb)',
-  );
-}
+const skip = skipWithout(INFLUXD, 'test/processors/sinks/InfluxDbSink.test.ts');
 
 const ADMIN = { username: 'admin', password: 'pfm-test-password' };
 
@@ -56,7 +52,7 @@ function edited({ row, stored }: { row: PredictionRow; stored: StoredPrediction 
   };
 }
 
-describe.skipIf(influxd === undefined)('InfluxDbSink against a real InfluxDB 1.x server', () => {
+describe.skipIf(skip)('InfluxDbSink against a real InfluxDB 1.x server', () => {
   const influx = useInfluxServer({ admin: ADMIN });
 
   async function sink(

@@ -10,7 +10,8 @@ import {
 } from '../../../processors/sinks/constants.js';
 import { InfluxDbSink } from '../../../processors/sinks/InfluxDbSink.js';
 import { toLine } from '../../../processors/sinks/lineProtocol.js';
-import { findInfluxd, useInfluxServer } from '../../helpers/influxServer.js';
+import { INFLUXD, skipWithout } from '../../helpers/engines.js';
+import { useInfluxServer } from '../../helpers/influxServer.js';
 import { fleetPredictions, quarantineRow } from './rows.js';
 
 interface Target {
@@ -223,14 +224,9 @@ describe('Grafana dashboards', () => {
   });
 });
 
-const influxd = findInfluxd();
-if (influxd === undefined) {
-  console.warn(
-    'SKIPPED the InfluxQL run of test/sinks/dashboards.test.ts: influxd is not installed (apt-get install -y influxdb)',
-  );
-}
+const skipInflux = skipWithout(INFLUXD, 'the InfluxQL run of test/processors/sinks/dashboards.test.ts');
 
-describe.skipIf(influxd === undefined)('the InfluxDB dashboard on a real InfluxDB 1.x server', () => {
+describe.skipIf(skipInflux)('the InfluxDB dashboard on a real InfluxDB 1.x server', () => {
   const server = useInfluxServer();
 
   it('runs every query without error, and each panel finds data the sinks wrote', async () => {
