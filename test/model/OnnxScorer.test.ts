@@ -66,7 +66,7 @@ describe('OnnxScorer parity with PyTorch (golden.json)', () => {
 
 describe('OnnxScorer contract', () => {
   it('reports its widths from the artifacts', () => {
-    expect(scorer.featureCount).toBe(9);
+    expect(scorer.featureCount).toBe(11);
     expect(scorer.classCount).toBe(6);
   });
 
@@ -88,11 +88,11 @@ describe('OnnxScorer contract', () => {
   });
 
   it('refuses a model that does not take as many features as features.txt', async () => {
-    const error = await OnnxScorer.create({ ...artifacts, features: artifacts.features.slice(0, 8) }).catch(
+    const error = await OnnxScorer.create({ ...artifacts, features: artifacts.features.slice(0, 10) }).catch(
       (e: unknown) => e,
     );
     expect((error as PfmError).code).toBe('MODEL_MISMATCH');
-    expect((error as PfmError).message).toMatch(/rejects a \[1, 8\] input/);
+    expect((error as PfmError).message).toMatch(/rejects a \[1, 10\] input/);
   });
 
   it('refuses a model with other input and output names', async () => {

@@ -105,7 +105,7 @@ describe('loadModelArtifacts refuses artifacts that do not belong together', () 
         (j.mean as number[]).pop();
       }),
       code: 'MODEL_MISMATCH',
-      message: /scaler\.json has 8 means and 9 scales for 9 features/,
+      message: /scaler\.json has 10 means and 11 scales for 11 features/,
     },
     {
       name: 'scaler for other features',

@@ -38,7 +38,11 @@ describe('buildFeatureMatrix against the training pipeline (golden.json)', () =>
 
   it('returns an empty matrix for no readings and refuses a scaler of another width', () => {
     expect(
-      buildFeatureMatrix([], { features: [], mean: new Array(9).fill(0), scale: new Array(9).fill(1) }),
+      buildFeatureMatrix([], {
+        features: [],
+        mean: new Array(FEATURE_COUNT).fill(0),
+        scale: new Array(FEATURE_COUNT).fill(1),
+      }),
     ).toHaveLength(0);
     expect(() => buildFeatureMatrix([], { features: ['a'], mean: [0], scale: [1] })).toThrow(RangeError);
   });

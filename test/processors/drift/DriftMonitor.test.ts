@@ -80,9 +80,10 @@ describe('DriftMonitor (local pipeline) with its Kinesis handler', () => {
     expect(snap.events.byType.FeatureDriftDetected).toBe(
       publisher.published.filter((e) => e.detailType === 'FeatureDriftDetected').length,
     );
-    // fleet 9 + L 8 + M 8 rows per scored window (H has too few machines to be scored).
+    // fleet: every model feature, L and M: all but the quality type, per scored window (H has too few machines).
     const scored = windows.filter((w) => w.state.records >= 50).length;
-    expect(scoreSink.rows.size).toBe(scored * 25);
+    const features = reference.features.length;
+    expect(scoreSink.rows.size).toBe(scored * (features + 2 * (features - 1)));
   });
 
   it('a redelivered batch is recognized: nothing counted twice, no event twice', async () => {

@@ -206,9 +206,11 @@ describe('drift core', () => {
   it('writes one score row per scored scope and feature, with the state after the window', () => {
     const core = createDriftCore({ reference, engineer, calibration });
     const e = core.evaluate(shifted[0] as ClosedWindow, core.initialState());
-    // fleet: 9 features; quality L and M (30 and 14-15 machines): 8 each; H has too few machines to score.
-    expect(e.rows.filter((r) => r.scope === 'fleet')).toHaveLength(9);
-    expect(e.rows.filter((r) => r.scope === 'quality:L')).toHaveLength(8);
+    // fleet: every model feature; quality L and M (30 and 14-15 machines): all but the quality type each; H has
+    // too few machines to score.
+    const features = reference.features.length;
+    expect(e.rows.filter((r) => r.scope === 'fleet')).toHaveLength(features);
+    expect(e.rows.filter((r) => r.scope === 'quality:L')).toHaveLength(features - 1);
     expect(e.rows.filter((r) => r.scope === 'quality:H')).toHaveLength(0);
     expect(
       e.rows.every(
