@@ -7,8 +7,12 @@ export const ANY_FAILURE_CLASS = 'ANY';
 export interface Decision {
   /** The failure modes whose probability is above their threshold, in class order (ANY excluded). */
   predictedModes: string[];
+  /** With the shipped model, the probability of the most likely decided mode (ANY = max of HDF, PWF, OSF). */
   anyFailureProbability: number;
-  /** The any-failure probability is above its threshold. */
+  /**
+   * The any-failure probability is above its threshold. The shipped model makes this exactly "predictedModes is
+   * not empty" (ANY is the max of the decided modes, all at one threshold; test/model/decisionStructure.test.ts).
+   */
   failure: boolean;
 }
 
