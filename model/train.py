@@ -908,6 +908,10 @@ def compare(committed: Path, fresh: Path, x32: np.ndarray) -> list[str]:
     print("  max |probability difference| per class: " + ", ".join(f"{c} {v:.2g}" for c, v in zip(CLASSES, per_class)))
     flips = int((decisions(pa) != decisions(pb)).sum())
     same_bytes = (committed / "model.onnx").read_bytes() == (fresh / "model.onnx").read_bytes()
+    files = sorted(p.name for p in fresh.iterdir() if p.is_file())
+    differing = [f for f in files if not (committed / f).exists() or (committed / f).read_bytes() != (fresh / f).read_bytes()]
+    print(f"  artifact files byte-identical: {len(files) - len(differing)} of {len(files)}"
+          + (f" (differ: {', '.join(differing)})" if differing else ""))
     print(f"  model.onnx {'byte-identical' if same_bytes else 'differs'}; probabilities on all {len(x32)} rows: "
           f"max |difference| {dp:.3g} (tolerance {TOLERANCE['probabilityAbs']}); decisions that differ: {flips}; "
           f"F1 intervals: max |difference| {worst_ci:.3g}")
