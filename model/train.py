@@ -9,7 +9,7 @@ physics gives a direction; ANY is the maximum of the three decided heads' probab
 threshold (0.5) the any-failure decision is the OR of the mode decisions by construction. TWF and RNF are
 not decidable from one reading: their heads give a probability that is never flagged (threshold 1.0).
 
-Protocol (seed 20200101; PROTOCOL below, fixed before any figure of it was looked at):
+Protocol (seed 20200101; PROTOCOL below, which also says how the recipe was developed):
   variant choice  -- stratified 5-fold cross-validation over all 8,000 rows; every declared variant is
                      scored on its out-of-fold probabilities, with bootstrap confidence intervals; the
                      shipping rule picks one on those figures alone;
@@ -166,10 +166,17 @@ TRAIN_CONFIG = {
     "bootstrap": {"resamples": 2000, "interval": 0.95, "method": "percentile, rows resampled with replacement"},
 }
 
-# Written down before any of these variants was scored; every one is reported in metrics.json.
+# The variants and the rule are reported in full in metrics.json, with how the recipe came about.
 PROTOCOL = {
-    "fixedBeforeEvaluation": True,
     "seed": SEED,
+    "development": "the heads, the features and the training recipe were developed on prototype runs of this "
+    "5-fold out-of-fold protocol on the same 8,000 rows, so the out-of-fold figures are not free of that selection: "
+    "physics heads fitted by unregularised full-batch Adam (out-of-fold ANY F1 0.912), by unregularised L-BFGS "
+    "(0.913, two PWF errors on rows in the gap at a limit), by L-BFGS with a fixed slope penalty of 1e-7 (0.900, "
+    "blurred boundaries), and the continuation used here (0.912), kept because it centres each boundary in its "
+    "gap by construction rather than for its score; P32's and F64's heads were run in the same prototypes before "
+    "the variants were written down. The held-out figures were first computed with the final "
+    "recipe; nothing in the model changed after.",
     "variants": {
         "P64": "physics heads: HDF on temperature delta (falling), speed (falling) and the float64 indicator "
         "process - air < 8.6 K (rising); PWF on power (free); OSF on the overstrain ratio (rising); TWF on "
@@ -185,8 +192,8 @@ PROTOCOL = {
     "the 6,400 rows. The test rows are among the 8,000 the variant was chosen on, not among the rows it was "
     "fitted on.",
     "tieOrder": ["P64", "P32", "F64"],
-    "dropped": "an additive model with every feature in every head (44 steps a head) was declared too but "
-    "dropped before any of its figures was read: one fold took over 15 minutes on this machine",
+    "dropped": "an additive model with every feature in every head (44 steps a head) was tried too and dropped "
+    "before any F1 of it was computed: the first fold had not finished after 15 minutes on this machine",
 }
 
 # What `--check` accepts as "the same training" (and what a run on another machine is promised to meet).
