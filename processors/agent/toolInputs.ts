@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PfmError } from '../../kernel/errors.js';
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../../schemas/deviceId.js';
 import { FAILURE_MODES, type FailureMode } from '../inference/types.js';
-import { DEVICE_ID_PATTERN, QUERY_BOUNDS } from '../store/queries/inputs.js';
+import { QUERY_BOUNDS } from '../store/queries/inputs.js';
 import { TOOL_DEFAULTS, type ToolName } from './constants.js';
 import { clip } from './periods.js';
 
@@ -31,7 +32,7 @@ const whole = (name: string, max: number) =>
 const period = z.string({ error: 'period must be a string' }).max(40, 'period must be at most 40 characters');
 const machineId = z
   .string({ error: 'machine_id is required, e.g. M-0042' })
-  .regex(DEVICE_ID_PATTERN, 'machine_id must be letters, digits, ".", "_" or "-" (at most 64), e.g. M-0042');
+  .regex(DEVICE_ID_PATTERN, `machine_id must be ${DEVICE_ID_RULE}`);
 const mode = z
   .string()
   .transform((m) => m.trim().toUpperCase())

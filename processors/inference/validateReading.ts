@@ -1,3 +1,4 @@
+import { deviceIdProblem, isDeviceId } from '../../schemas/deviceId.js';
 import type { SensorReading } from '../../schemas/reading.js';
 
 /**
@@ -15,7 +16,8 @@ export const PHYSICAL_LIMITS = {
 /** Readings stamped further than this ahead of the processor's clock are treated as a broken device clock. */
 export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
-const MAX_DEVICE_ID_LENGTH = 128;
+/** Firmware is free text, but one line of printable characters (schemas/README.md, "v1 fields"). */
+const MAX_FIRMWARE_LENGTH = 128;
 
 export const VALIDATION_CODES = [
   'NON_FINITE',
@@ -34,10 +36,14 @@ export interface ValidationFailure {
 export function validateReading(r: SensorReading, nowMs: number): ValidationFailure | undefined {
   const physical = physicalProblem(r);
   if (physical) return physical;
-  if (!isPrintableId(r.deviceId)) {
+  // The contract's one id rule (schemas/deviceId.ts): an id refused here can never reach a store or the agent.
+  if (!isDeviceId(r.deviceId)) {
+    return { code: 'INVALID_FIELD', reason: deviceIdProblem(r.deviceId) as string };
+  }
+  if (!isPrintableLine(r.firmware, MAX_FIRMWARE_LENGTH)) {
     return {
       code: 'INVALID_FIELD',
-      reason: `deviceId ${JSON.stringify(r.deviceId.slice(0, 40))} is empty, too long or has control characters`,
+      reason: `firmware ${JSON.stringify(r.firmware.slice(0, 40))} is empty, longer than ${MAX_FIRMWARE_LENGTH} characters or has control characters`,
     };
   }
   if (!Number.isSafeInteger(r.sequenceNumber) || r.sequenceNumber < 0) {
@@ -86,10 +92,10 @@ function outOfLimits(field: keyof typeof PHYSICAL_LIMITS, value: number): Valida
 }
 
 // A char loop, not /\p{Cc}/u: this runs once per record on the hot path.
-function isPrintableId(id: string): boolean {
-  if (id.length === 0 || id.length > MAX_DEVICE_ID_LENGTH) return false;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
+function isPrintableLine(text: string, maxLength: number): boolean {
+  if (text.length === 0 || text.length > maxLength) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
   }
   return true;

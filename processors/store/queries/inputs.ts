@@ -1,13 +1,7 @@
 import { PfmError } from '../../../kernel/errors.js';
+import { DEVICE_ID_RULE, isDeviceId } from '../../../schemas/deviceId.js';
 import { FAILURE_MODES, type FailureMode } from '../../inference/types.js';
 import type { TimeRange } from '../types.js';
-
-/**
- * A device id as the fleet names them (M-0042, press-7.a): a letter or digit, then letters, digits, '.', '_'
- * or '-', at most 64 characters. No quote, space or semicolon can pass, so an id is safe even where a store
- * offers no bound parameters (Timestream).
- */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Bounds of every query the agent's tools run: an answer never holds more rows than these. */
 export const QUERY_BOUNDS = {
@@ -32,10 +26,9 @@ export function assertWhole(n: number, name: string, min: number, max: number): 
   return n;
 }
 
-/** Throws INVALID_TOOL_INPUT unless the id matches DEVICE_ID_PATTERN. */
+/** Throws INVALID_TOOL_INPUT unless the id is a device id by the contract's rule (schemas/deviceId.ts). */
 export function assertDeviceId(id: string): string {
-  if (typeof id !== 'string' || !DEVICE_ID_PATTERN.test(id))
-    invalid('device id must be letters, digits, ".", "_" or "-" (at most 64), e.g. M-0042');
+  if (!isDeviceId(id)) invalid(`device id must be ${DEVICE_ID_RULE}`);
   return id;
 }
 
