@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PfmError } from '../kernel/errors.js';
 import { FEATURE_NAMES } from './features.js';
+import { readModelRelease } from './release.js';
 import type { ModelArtifacts, ModelReference } from './types.js';
 
 /** model/artifacts/ beside this file, as an absolute path. */
@@ -111,11 +112,14 @@ export async function loadModelArtifacts(dir: string = DEFAULT_ARTIFACTS_DIR): P
     );
   }
 
+  const release = await readModelRelease(dir, modelSha256);
+
   return {
     dir,
     modelPath,
     modelName: reference.model,
     modelVersion: modelSha256.slice(0, 12),
+    modelSequence: release.sequence,
     modelSha256,
     features,
     classes,

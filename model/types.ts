@@ -41,6 +41,8 @@ export interface ModelArtifacts {
   readonly modelName: string;
   /** The first 12 hex characters of sha256(model.onnx). */
   readonly modelVersion: string;
+  /** The model's place in the order of releases (release.json); the stores keep the highest one's predictions. */
+  readonly modelSequence: number;
   readonly modelSha256: string;
   readonly features: readonly string[];
   readonly classes: readonly string[];
