@@ -3,6 +3,7 @@ import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import type { ModelArtifacts, Scorer } from '../../model/types.js';
 import type { DecodeResult } from '../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../schemas/reading.js';
+import { readingDigest } from '../../schemas/readingIdentity.js';
 import {
   type BatchOutcome,
   FAILURE_MODES,
@@ -10,14 +11,18 @@ import {
   type InputRecord,
   type PredictionRow,
   type QuarantineRow,
+  type RecordSource,
 } from './types.js';
 import { validateReading } from './validateReading.js';
 
 export interface InferenceCoreDeps {
   decode: (bytes: Uint8Array) => DecodeResult;
   scorer: Scorer;
-  model: Pick<ModelArtifacts, 'modelName' | 'modelVersion' | 'classes' | 'thresholds' | 'scaler'>;
-  /** Injected clock, in epoch ms. */
+  model: Pick<
+    ModelArtifacts,
+    'modelName' | 'modelVersion' | 'modelSequence' | 'classes' | 'thresholds' | 'scaler'
+  >;
+  /** Injected clock, in epoch ms: the validation's "now" (a reading far in the future is refused). */
   now: () => number;
 }
 
@@ -52,13 +57,13 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
       for (const record of records) {
         const decoded = deps.decode(record.data);
         if (!decoded.ok) {
-          quarantined.push(quarantineRow(record, now, 'decode', decoded.code, decoded.reason, null));
+          quarantined.push(quarantineRow(record, 'decode', decoded.code, decoded.reason, null));
           continue;
         }
         const invalid = validateReading(decoded.reading, now);
         if (invalid) {
           quarantined.push(
-            quarantineRow(record, now, 'validate', invalid.code, invalid.reason, decoded.reading.deviceId),
+            quarantineRow(record, 'validate', invalid.code, invalid.reason, decoded.reading.deviceId),
           );
           continue;
         }
@@ -89,8 +94,10 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
             qualityType: r.qualityType,
             modelName: deps.model.modelName,
             modelVersion: deps.model.modelVersion,
+            modelSequence: deps.model.modelSequence,
             firmware: r.firmware,
             readingSequence: r.sequenceNumber,
+            readingDigest: readingDigest(r),
             probabilities,
             anyFailureProbability: decision.anyFailureProbability,
             failure: decision.failure,
@@ -100,11 +107,7 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
             rotationalSpeedRpm: r.rotationalSpeedRpm,
             torqueNm: r.torqueNm,
             toolWearMin: r.toolWearMin,
-            source: {
-              eventId: record.eventId,
-              sequenceNumber: record.sequenceNumber,
-              partitionKey: record.partitionKey,
-            },
+            source: sourceOf(record),
           };
         }
       }
@@ -113,21 +116,26 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
   };
 }
 
+function sourceOf(record: InputRecord): RecordSource {
+  return {
+    eventId: record.eventId,
+    sequenceNumber: record.sequenceNumber,
+    partitionKey: record.partitionKey,
+    arrivalTime: record.arrivalTime,
+  };
+}
+
 function quarantineRow(
   record: InputRecord,
-  receivedAt: number,
   stage: QuarantineRow['stage'],
   code: string,
   reason: string,
   deviceId: string | null,
 ): QuarantineRow {
   return {
-    source: {
-      eventId: record.eventId,
-      sequenceNumber: record.sequenceNumber,
-      partitionKey: record.partitionKey,
-    },
-    receivedAt,
+    source: sourceOf(record),
+    // The arrival time, not the processing time: a redelivered record lands on the same quarantine record.
+    receivedAt: record.arrivalTime,
     stage,
     code,
     reason,

@@ -55,6 +55,8 @@ export function toInputRecords(event: KinesisStreamEvent): InputRecord[] {
       eventId: r.eventID,
       sequenceNumber: r.kinesis.sequenceNumber,
       partitionKey: r.kinesis.partitionKey,
+      // Seconds with a fraction in the event; whole epoch ms here, as every store's time column.
+      arrivalTime: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
       data: bytes.subarray(offset, offset + length),
     };
     offset += length;

@@ -114,6 +114,8 @@ export const SINK_QUARANTINE_CODES = {
   influxRejected: 'INFLUXDB_REJECTED',
   /** Refused before sending: the row cannot be represented within the store's limits (non-finite, too large). */
   invalidRecord: 'SINK_RECORD_INVALID',
+  /** A different reading of an identity (device id, timestamp) the store already holds (schemas/README.md). */
+  readingConflict: 'READING_CONFLICT',
 } as const;
 
 /** Timestream database and table names: 3 to 256 of letters, digits, '_', '.', '-' (developer guide, "Quotas"). */

@@ -1,10 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { DUCKDB_SCHEMA } from './duckDbSchema.js';
+import { PfmError } from '../../kernel/errors.js';
+import { DUCKDB_OUTDATED_PREDICTIONS_SQL, DUCKDB_SCHEMA } from './duckDbSchema.js';
 
 /** Values a DuckDB statement binds by name (`$name`). */
 export type QueryParams = Record<string, string | number | boolean>;
+
+/** What a write may do inside {@link DuckDbDatabase.exclusive}: no other statement runs in between. */
+export interface DuckDbSession {
+  /** Appends rows to a temporary table with `fill`. */
+  append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void>;
+  query(sql: string, params?: QueryParams): Promise<Record<string, unknown>[]>;
+  run(sql: string): Promise<void>;
+}
 
 /**
  * One DuckDB file and the one connection every adapter of the store shares. It creates the tables on open,
@@ -27,11 +36,21 @@ export class DuckDbDatabase {
     const instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
     const connection = await instance.connect();
     const database = new DuckDbDatabase(instance, connection, readOnly);
-    if (!readOnly) await database.migrate();
+    if (!readOnly) await database.migrate(path);
     return database;
   }
 
-  private async migrate(): Promise<void> {
+  private async migrate(path: string): Promise<void> {
+    const outdated = await this.connection.runAndReadAll(DUCKDB_OUTDATED_PREDICTIONS_SQL);
+    if (outdated.currentRowCount > 0) {
+      this.connection.closeSync();
+      this.instance.closeSync();
+      throw new PfmError(
+        'CONFIG_INVALID',
+        `${path} was written by an older pfm (one prediction per model version, no reading digest); ` +
+          'move it aside or choose another data directory, and replay the stream into the new store',
+      );
+    }
     for (const statement of DUCKDB_SCHEMA) await this.connection.run(statement);
   }
 
@@ -48,13 +67,31 @@ export class DuckDbDatabase {
    * key is new into the stored table), then empties the stage: one step no other statement interleaves with.
    */
   stageAndInsert(stage: string, fill: (appender: DuckDBAppender) => void, insertSql: string): Promise<void> {
-    return this.serialize(async () => {
-      const appender = await this.connection.createAppender(stage, 'main', 'temp');
-      fill(appender);
-      appender.closeSync();
-      await this.connection.run(insertSql);
-      await this.connection.run(`DELETE FROM ${stage}`);
+    return this.exclusive(async (session) => {
+      await session.append(stage, fill);
+      await session.run(insertSql);
+      await session.run(`DELETE FROM ${stage}`);
     });
+  }
+
+  /** Runs `work` with the connection to itself: reads and writes no other statement interleaves with. */
+  exclusive<T>(work: (session: DuckDbSession) => Promise<T>): Promise<T> {
+    const connection = this.connection;
+    const session: DuckDbSession = {
+      async append(table, fill) {
+        const appender = await connection.createAppender(table, 'main', 'temp');
+        fill(appender);
+        appender.closeSync();
+      },
+      async query(sql, params) {
+        const reader = await connection.runAndReadAll(sql, params);
+        return reader.getRowObjectsJson() as Record<string, unknown>[];
+      },
+      async run(sql) {
+        await connection.run(sql);
+      },
+    };
+    return this.serialize(() => work(session));
   }
 
   /** Waits for the work under way, flushes the write-ahead log into the file and closes it. */

@@ -19,7 +19,7 @@ const truth = (modes: Partial<GroundTruth>): GroundTruth => {
 const predicted = (i: number, failure: boolean, deviceId = 'M-0001'): PredictionRow =>
   makePrediction(i, { deviceId, readingSequence: i, failure });
 const quarantined = (i: number): QuarantineRow => ({
-  source: { eventId: `q-${i}`, sequenceNumber: String(i), partitionKey: 'M-0001' },
+  source: { eventId: `q-${i}`, sequenceNumber: String(i), partitionKey: 'M-0001', arrivalTime: 0 },
   receivedAt: 0,
   stage: 'decode',
   code: 'BAD_MARKER',

@@ -43,13 +43,23 @@ export function fleetRows(): PredictionRow[] {
 }
 
 function src(device: string, i: number) {
-  return { eventId: `${device}:${i}`, sequenceNumber: String(i), partitionKey: device };
+  return {
+    eventId: `${device}:${i}`,
+    sequenceNumber: String(i),
+    partitionKey: device,
+    arrivalTime: T0 + i * 1000,
+  };
 }
 
 /** A quarantined record received at `receivedAt`. */
 export function quarantined(i: number, receivedAt: number, deviceId: string | null): QuarantineRow {
   return {
-    source: { eventId: `q:${i}`, sequenceNumber: String(i), partitionKey: deviceId ?? 'x' },
+    source: {
+      eventId: `q:${i}`,
+      sequenceNumber: String(i),
+      partitionKey: deviceId ?? 'x',
+      arrivalTime: receivedAt,
+    },
     receivedAt,
     stage: 'validate',
     code: i % 2 === 0 ? 'OUT_OF_RANGE' : 'NON_FINITE',

@@ -18,7 +18,12 @@ const fakeCore: InferenceCore = {
     const predictions: PredictionRow[] = [];
     const quarantined: QuarantineRow[] = [];
     for (const r of records) {
-      const source = { eventId: r.eventId, sequenceNumber: r.sequenceNumber, partitionKey: r.partitionKey };
+      const source = {
+        eventId: r.eventId,
+        sequenceNumber: r.sequenceNumber,
+        partitionKey: r.partitionKey,
+        arrivalTime: r.arrivalTime,
+      };
       if (r.data[0] === 1) predictions.push({ source, deviceId: r.partitionKey } as PredictionRow);
       else
         quarantined.push({

@@ -22,7 +22,12 @@ afterEach(() => {
 
 function quarantineRow(i: number): QuarantineRow {
   return {
-    source: { eventId: `shardId-000000000002:${i}`, sequenceNumber: String(i), partitionKey: 'M-0003' },
+    source: {
+      eventId: `shardId-000000000002:${i}`,
+      sequenceNumber: String(i),
+      partitionKey: 'M-0003',
+      arrivalTime: Date.UTC(2024, 0, 15) + i,
+    },
     receivedAt: Date.UTC(2024, 0, 15) + i,
     stage: 'validate',
     code: 'OUT_OF_RANGE',
