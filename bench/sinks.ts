@@ -94,7 +94,7 @@ async function timedWrite(
 ): Promise<{ ms: number; stats: StandInStats }> {
   const client = standInClient(standIn.endpoint);
   try {
-    const sink = new TimestreamSink({ client, database: DATABASE, modelSequence: 1, concurrency });
+    const sink = new TimestreamSink({ client, database: DATABASE, concurrency });
     await sink.writePredictions(fleetPredictions(400, { seed: concurrency + 100 })); // warm the sockets and the JIT
     await standIn.reset();
     const rows = fleetPredictions(RECORDS, { seed: concurrency });

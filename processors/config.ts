@@ -20,7 +20,6 @@ const inferenceEnvSchema = z
     PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
     PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),
     PFM_MODEL_DIR: nonEmptyText.optional(),
-    PFM_MODEL_SEQUENCE: wholeNumberText(1, Number.MAX_SAFE_INTEGER).optional(),
     PFM_SINK_CONCURRENCY: wholeNumberText(1, 64).optional(),
     PFM_SINK_MAX_ATTEMPTS: wholeNumberText(1, 20).optional(),
     TIMESTREAM_DATABASE: timestreamName.optional(),
@@ -43,7 +42,6 @@ const inferenceEnvSchema = z
     };
     if (env.PFM_SINK === 'timestream') {
       require('TIMESTREAM_DATABASE');
-      require('PFM_MODEL_SEQUENCE');
       if (env.TIMESTREAM_TABLE !== undefined && env.TIMESTREAM_TABLE === env.TIMESTREAM_QUARANTINE_TABLE) {
         ctx.addIssue({
           code: 'custom',
@@ -112,7 +110,6 @@ function sinkSettings(e: InferenceEnv): SinkSettings {
         database: e.TIMESTREAM_DATABASE as string,
         table: e.TIMESTREAM_TABLE ?? PREDICTION_SERIES.timestreamTable,
         quarantineTable: e.TIMESTREAM_QUARANTINE_TABLE ?? QUARANTINE_SERIES.timestreamTable,
-        modelSequence: e.PFM_MODEL_SEQUENCE as number,
         concurrency,
         retry,
       };

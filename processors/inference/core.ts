@@ -54,7 +54,8 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
       const quarantined: QuarantineRow[] = [];
       const good: SensorReading[] = [];
       const goodRecords: InputRecord[] = [];
-      for (const record of records) {
+      for (const input of records) {
+        const record = withArrivalTime(input, now);
         const decoded = deps.decode(record.data);
         if (!decoded.ok) {
           quarantined.push(quarantineRow(record, 'decode', decoded.code, decoded.reason, null));
@@ -114,6 +115,12 @@ export function createInferenceCore(deps: InferenceCoreDeps): InferenceCore {
       return { received: records.length, predictions, quarantined };
     },
   };
+}
+
+/** A record without a usable arrival time (an event that lacks it) is stamped with the processing clock instead. */
+function withArrivalTime(record: InputRecord, now: number): InputRecord {
+  const t = record.arrivalTime;
+  return Number.isSafeInteger(t) && t > 0 ? record : { ...record, arrivalTime: now };
 }
 
 function sourceOf(record: InputRecord): RecordSource {

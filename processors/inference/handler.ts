@@ -1,7 +1,7 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { isRetryable } from '../../kernel/errors.js';
 import type { InferenceCore } from './core.js';
-import type { BatchOutcome, InputRecord, PredictionSink, QuarantineSink } from './types.js';
+import type { BatchOutcome, InputRecord, PredictionSink, QuarantineRow, QuarantineSink } from './types.js';
 
 export interface InferenceHandlerDeps {
   core: InferenceCore;
@@ -22,7 +22,10 @@ export function createHandler(deps: InferenceHandlerDeps): KinesisHandler {
     const records = toInputRecords(event);
     const outcome = await deps.core.inferBatch(records);
     try {
-      const { rejected } = await deps.sink.writePredictions(outcome.predictions);
+      const rejected = withRecordBytes(
+        (await deps.sink.writePredictions(outcome.predictions)).rejected,
+        records,
+      );
       const quarantined = rejected.length > 0 ? [...outcome.quarantined, ...rejected] : outcome.quarantined;
       if (quarantined.length > 0) await deps.quarantine.quarantine(quarantined);
       if (rejected.length > 0) {
@@ -38,6 +41,13 @@ export function createHandler(deps: InferenceHandlerDeps): KinesisHandler {
     deps.onOutcome?.(outcome);
     return { batchItemFailures: [] };
   };
+}
+
+/** Rows a sink refused carry the JSON of their prediction; quarantine keeps the record's own bytes instead. */
+function withRecordBytes(rejected: QuarantineRow[], records: readonly InputRecord[]): QuarantineRow[] {
+  if (rejected.length === 0) return rejected;
+  const bytes = new Map(records.map((r) => [r.eventId, r.data]));
+  return rejected.map((q) => ({ ...q, raw: bytes.get(q.source.eventId) ?? q.raw }));
 }
 
 /** Decodes every record's base64 payload into slices of one buffer: one allocation per batch, not per record. */

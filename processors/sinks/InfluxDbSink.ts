@@ -2,10 +2,11 @@ import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backo
 import { PfmError } from '../../kernel/errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
+import { refusedPrediction } from './identityPolicy.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';
-import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
+import { pointProblem, predictionPoint, quarantinePoint } from './seriesPoints.js';
 import type { ResolvedInfluxAuth, RetrySettings } from './types.js';
 
 export interface InfluxDbSinkOptions extends RetryHooks {
@@ -96,16 +97,11 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
       const point = predictionPoint(row);
       const problem = pointProblem(point, PREDICTION_SERIES) ?? lineProblem(point, PREDICTION_SERIES);
       if (problem === undefined) lines.push({ text: toLine(point, PREDICTION_SERIES), index });
-      else rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem, now));
+      else rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem));
     });
     for (const r of await this.writeAll(lines)) {
       rejected.push(
-        refusedPrediction(
-          rows[r.index] as PredictionRow,
-          SINK_QUARANTINE_CODES.influxRejected,
-          r.reason,
-          now,
-        ),
+        refusedPrediction(rows[r.index] as PredictionRow, SINK_QUARANTINE_CODES.influxRejected, r.reason),
       );
     }
     return { rejected };

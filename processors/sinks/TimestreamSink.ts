@@ -4,12 +4,14 @@ import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } fro
 import {
   PREDICTION_SERIES,
   QUARANTINE_SERIES,
-  type SeriesSchema,
   SINK_QUARANTINE_CODES,
   TIMESTREAM_LIMITS,
+  TIMESTREAM_NO_MODES,
+  TIMESTREAM_READING_CLAIM,
 } from './constants.js';
+import { applyIdentityPolicy, conflictRow, refusedPrediction } from './identityPolicy.js';
 import { type Refusal, throwIfQuarantineRefused } from './refusals.js';
-import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
+import { pointProblem, predictionPoint, quarantinePoint } from './seriesPoints.js';
 import { TimestreamWriter } from './TimestreamWriter.js';
 import { recordBytes, recordProblem, timestreamRecord } from './timestreamRecords.js';
 import type { RetrySettings } from './types.js';
@@ -22,13 +24,9 @@ export interface TimestreamSinkOptions extends RetryHooks {
   table?: string;
   /** The quarantine table in the same database; default `quarantine`. */
   quarantineTable?: string;
-  /** The deployed model's sequence number, written as every prediction record's Version (see the class comment). */
-  modelSequence: number;
   /** WriteRecords calls in flight at once; default 4. */
   concurrency?: number;
   retry?: Partial<RetrySettings>;
-  /** Clock for the quarantine time of refused rows. */
-  now?: () => number;
 }
 
 // Reasons and quarantined payloads must leave room for the rest of a 2 KB quarantine record.
@@ -36,106 +34,144 @@ const QUARANTINE_REASON_MAX_BYTES = 512;
 const QUARANTINE_VERSION = 1;
 
 /**
- * Timestream for LiveAnalytics behind the sink ports: one multi-measure record per prediction (measure name
- * `prediction`; dimensions device_id, quality_type, model_name, firmware), written 100 records a call with bounded
- * concurrency; quarantined records go to a second table of the same database.
+ * Timestream for LiveAnalytics behind the sink ports: one multi-measure record per reading (measure name
+ * `prediction`; dimensions device_id and quality_type), written 100 records a call with bounded concurrency;
+ * quarantined records go to a second table of the same database. It applies the identity policy
+ * (schemas/README.md, "Identity") with Timestream's own record versions, without reading anything back:
  *
- * Version: every prediction record carries `Version = modelSequence`, a number that grows with each model deployed
- * (PFM_MODEL_SEQUENCE: the model's training time in epoch seconds, or a release counter). A record's identity is
- * (dimensions, measure_name, time), so the same reading scored again lands on the same record, and:
- * - redelivery by the same model sends the same values with the same Version, which Timestream accepts without
- *   change: an idempotent upsert, no duplicates;
- * - a re-score by a newer model sends a higher Version and overwrites (model_version is a measure for this reason);
- * - a replay by an older model has a lower Version and different values: Timestream rejects it and the row is
- *   quarantined with the reason and ExistingVersion, leaving the newer score in place.
- * A write-time Version would let stale replays win; a hash of the values has no order.
+ * 1. Within the batch, the policy picks one row per identity (identityPolicy.ts): later rows of the same
+ *    identity are absorbed or, with another digest, conflicts.
+ * 2. Claims: one record per reading (TIMESTREAM_READING_CLAIM: dimension device_id, measure `reading_digest`,
+ *    always Version 1). The same digest again is accepted unchanged; another digest is refused by Timestream with
+ *    ExistingVersion (developer guide, "Writes", upserts): that row is a READING_CONFLICT, whatever model scored it.
+ * 3. Predictions of the claimed rows, with `Version` = the model's release sequence (model/artifacts/release.json):
+ *    the same model again is accepted unchanged (a redelivery, a producer's second put: the first record's event_id
+ *    stays), a newer model overwrites every measure, an older one is refused with ExistingVersion and absorbed (the
+ *    claim proved it is the same reading, so a newer score is already there).
+ * A claim or prediction refused for any other reason (outside the memory store's time range, ...) is returned as a
+ * TIMESTREAM_REJECTED quarantine row; a claim refused that way sends no prediction.
  *
  * Retries (full-jitter exponential backoff) cover ThrottlingException and 5xx/InternalServerException only, per
  * call; once they are used up the sink throws a retryable PfmError('SINK_UNAVAILABLE') so the handler reports batch
- * item failures. A broken connection is also SINK_UNAVAILABLE, without retrying here. Anything else (validation,
- * access denied, unknown table) is a non-retryable PfmError('SINK_REJECTED'). Records the service rejects one by one
- * (RejectedRecordsException) are returned as quarantine rows; the rest of that call is written and not sent again.
+ * item failures (a retried batch re-sends claims that are already there: accepted unchanged). A broken connection
+ * is also SINK_UNAVAILABLE. Anything else (validation, access denied, unknown table) is a non-retryable
+ * PfmError('SINK_REJECTED').
  */
 export class TimestreamSink implements PredictionSink, QuarantineSink {
   private readonly table: string;
   private readonly quarantineTable: string;
   private readonly writer: TimestreamWriter;
-  private readonly now: () => number;
 
   constructor(private readonly options: TimestreamSinkOptions) {
-    if (!Number.isSafeInteger(options.modelSequence) || options.modelSequence < 1) {
-      throw new RangeError(`modelSequence must be a positive integer, got ${options.modelSequence}`);
-    }
     this.table = options.table ?? PREDICTION_SERIES.timestreamTable;
     this.quarantineTable = options.quarantineTable ?? QUARANTINE_SERIES.timestreamTable;
     this.writer = new TimestreamWriter(options);
-    this.now = options.now ?? Date.now;
   }
 
-  /** Writes the predictions; returns those refused (before sending, or by Timestream) as quarantine rows. */
+  /** Writes the predictions by the identity policy; returns the refused rows (conflicts among them) to quarantine. */
   async writePredictions(rows: readonly PredictionRow[]): Promise<{ rejected: QuarantineRow[] }> {
-    const now = this.now();
     const rejected: QuarantineRow[] = [];
-    const records: _Record[] = [];
-    const indices: number[] = [];
-    rows.forEach((row, i) => {
+    const inBatch = applyIdentityPolicy(rows, new Map());
+    for (const c of inBatch.conflicts) rejected.push(conflictRow(rows[c.index] as PredictionRow));
+
+    // Rows whose records Timestream could not take at all are refused before anything is sent for them.
+    const candidates: { row: PredictionRow; record: _Record }[] = [];
+    for (const i of inBatch.writes) {
+      const row = rows[i] as PredictionRow;
       const point = predictionPoint(row);
-      const record = timestreamRecord(point, PREDICTION_SERIES);
+      const record = withModes(timestreamRecord(point, PREDICTION_SERIES));
       const problem =
         pointProblem(point, PREDICTION_SERIES) ?? recordProblem(record, PREDICTION_SERIES.measureName);
-      if (problem === undefined) {
-        records.push(record);
-        indices.push(i);
-      } else {
-        rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem, now));
-      }
-    });
-    const refusals = await this.writeAll(
-      this.table,
-      PREDICTION_SERIES,
-      records,
-      indices,
-      this.options.modelSequence,
+      if (problem === undefined) candidates.push({ row, record });
+      else rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem));
+    }
+
+    const claimed: { row: PredictionRow; record: _Record }[] = [];
+    const claimRefusals = indexed(
+      await this.writer.writeScalar(
+        this.table,
+        TIMESTREAM_READING_CLAIM.measureName,
+        candidates.map(({ row }) => claimRecord(row)),
+        TIMESTREAM_READING_CLAIM.version,
+      ),
     );
-    for (const r of refusals) {
-      rejected.push(
-        refusedPrediction(
-          rows[r.index] as PredictionRow,
-          SINK_QUARANTINE_CODES.timestreamRejected,
-          r.reason,
-          now,
-        ),
+    candidates.forEach((candidate, i) => {
+      const refusal = claimRefusals.get(i);
+      if (refusal === undefined) claimed.push(candidate);
+      else if (refusal.existingVersion !== undefined) rejected.push(conflictRow(candidate.row));
+      else rejected.push(rejectedRow(candidate.row, refusal.reason));
+    });
+
+    const byVersion = new Map<number, { row: PredictionRow; record: _Record }[]>();
+    for (const c of claimed) {
+      const group = byVersion.get(c.row.modelSequence) ?? [];
+      group.push(c);
+      byVersion.set(c.row.modelSequence, group);
+    }
+    for (const [version, group] of byVersion) {
+      const refusals = await this.writer.writeAll(
+        this.table,
+        PREDICTION_SERIES,
+        group.map((g) => g.record),
+        group.map((_, i) => i),
+        version,
       );
+      for (const r of refusals) {
+        // ExistingVersion: the claimed reading already has this or a newer model's score (absorbed).
+        if (r.existingVersion === undefined)
+          rejected.push(rejectedRow((group[r.index] as { row: PredictionRow }).row, r.reason));
+      }
     }
     return { rejected };
   }
 
-  /** Writes quarantined rows to the quarantine table; a row Timestream refuses there fails the call (nowhere left). */
+  /** Writes quarantined rows to the quarantine table, once per event id; a row refused there fails the call. */
   async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
     const records = rows.map((row) => quarantineRecord(row));
-    const refusals = await this.writeAll(
+    const refusals = await this.writer.writeAll(
       this.quarantineTable,
       QUARANTINE_SERIES,
       records,
       records.map((_, i) => i),
       QUARANTINE_VERSION,
     );
-    throwIfQuarantineRefused(refusals, rows, {
-      store: 'Timestream',
-      unit: 'record',
-      place: `${this.options.database}.${this.quarantineTable}`,
-    });
+    // ExistingVersion: this record was quarantined before (a redelivery); the first quarantine stays.
+    throwIfQuarantineRefused(
+      refusals.filter((r) => r.existingVersion === undefined),
+      rows,
+      {
+        store: 'Timestream',
+        unit: 'record',
+        place: `${this.options.database}.${this.quarantineTable}`,
+      },
+    );
   }
+}
 
-  private async writeAll(
-    table: string,
-    schema: SeriesSchema,
-    records: readonly _Record[],
-    indices: readonly number[],
-    version: number,
-  ): Promise<Refusal[]> {
-    return this.writer.writeAll(table, schema, records, indices, version);
-  }
+function indexed(refusals: readonly Refusal[]): Map<number, Refusal> {
+  return new Map(refusals.map((r) => [r.index, r]));
+}
+
+function rejectedRow(row: PredictionRow, reason: string): QuarantineRow {
+  return refusedPrediction(row, SINK_QUARANTINE_CODES.timestreamRejected, reason);
+}
+
+/** Timestream refuses an empty measure value: no predicted mode is written as TIMESTREAM_NO_MODES. */
+function withModes(record: _Record): _Record {
+  return {
+    ...record,
+    MeasureValues: (record.MeasureValues ?? []).map((m) =>
+      m.Name === 'predicted_modes' && m.Value === '' ? { ...m, Value: TIMESTREAM_NO_MODES } : m,
+    ),
+  };
+}
+
+function claimRecord(row: PredictionRow): _Record {
+  return {
+    Dimensions: [{ Name: 'device_id', Value: row.deviceId, DimensionValueType: 'VARCHAR' }],
+    MeasureValue: row.readingDigest,
+    Time: String(row.time),
+  };
 }
 
 function quarantineRecord(row: QuarantineRow): _Record {

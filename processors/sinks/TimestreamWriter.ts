@@ -53,7 +53,27 @@ export class TimestreamWriter {
     version: number,
   ): Promise<Refusal[]> {
     if (records.length === 0) return [];
-    const batches = writeBatches(records, indices, { measureName: schema.measureName, version });
+    const batches = writeBatches(records, indices, {
+      measureName: schema.measureName,
+      valueType: 'MULTI',
+      version,
+    });
+    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(table, batch));
+  }
+
+  /** Writes single-measure VARCHAR records (each with its `MeasureValue`); returns refusals by input position. */
+  async writeScalar(
+    table: string,
+    measureName: string,
+    records: readonly _Record[],
+    version: number,
+  ): Promise<Refusal[]> {
+    if (records.length === 0) return [];
+    const batches = writeBatches(
+      records,
+      records.map((_, i) => i),
+      { measureName, valueType: 'VARCHAR', version },
+    );
     return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(table, batch));
   }
 
@@ -113,8 +133,12 @@ function refusalsOf(error: RejectedRecordsException, batch: WriteBatch, where: s
         },
       );
     }
-    const existing = r.ExistingVersion === undefined ? '' : ` (ExistingVersion ${r.ExistingVersion})`;
-    return { index, reason: `${r.Reason ?? 'rejected'}${existing}` };
+    if (r.ExistingVersion === undefined) return { index, reason: r.Reason ?? 'rejected' };
+    return {
+      index,
+      reason: `${r.Reason ?? 'rejected'} (ExistingVersion ${r.ExistingVersion})`,
+      existingVersion: r.ExistingVersion,
+    };
   });
 }
 

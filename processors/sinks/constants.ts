@@ -16,20 +16,27 @@ export interface SeriesSchema {
   /** `measure_name` of the Timestream multi-measure records. */
   readonly measureName: string;
   readonly influxMeasurement: string;
+  /** Timestream dimensions (part of a record's identity); InfluxDB tags too unless `influxTags` says otherwise. */
   readonly dimensions: readonly string[];
   readonly measures: Readonly<Record<string, MeasureType>>;
+  /**
+   * InfluxDB tags, when they differ from the dimensions: names of dimensions or VARCHAR measures whose values
+   * are few (bounded cardinality). Every other dimension and measure is written as a field.
+   */
+  readonly influxTags?: readonly string[];
 }
 
 /**
- * One multi-measure record per scored reading. `model_version` is a measure, not a dimension: a record's identity
- * is (dimensions, measure_name, time), and only with the model version outside it can a re-score by a newer model
- * overwrite the older prediction (see TimestreamSink's `Version`).
+ * One multi-measure record (InfluxDB: one point) per reading identity. Only the device and the quality type, both
+ * parts of the reading and of few values, are dimensions/tags: the model (name, version, sequence) and the free-text
+ * firmware are measures/fields, so that a re-score by a newer model lands on the same record or point and replaces
+ * it (TimestreamSink's `Version`, InfluxDbSink's read-before-write), and no tag can carry hostile text.
  */
 export const PREDICTION_SERIES = {
   timestreamTable: 'predictions',
   measureName: 'prediction',
   influxMeasurement: 'prediction',
-  dimensions: ['device_id', 'quality_type', 'model_name', 'firmware'],
+  dimensions: ['device_id', 'quality_type'],
   measures: {
     p_twf: 'DOUBLE',
     p_hdf: 'DOUBLE',
@@ -38,34 +45,65 @@ export const PREDICTION_SERIES = {
     p_rnf: 'DOUBLE',
     p_any: 'DOUBLE',
     failure: 'BOOLEAN',
-    /** `|`-joined modes; left out of the record when no mode is predicted (Timestream refuses empty values). */
+    /**
+     * `|`-joined modes, written on every record so a re-score never keeps an older model's modes: `""` when no mode
+     * is predicted (Timestream, which refuses empty values: TIMESTREAM_NO_MODES).
+     */
     predicted_modes: 'VARCHAR',
     air_temperature_k: 'DOUBLE',
     process_temperature_k: 'DOUBLE',
     rotational_speed_rpm: 'DOUBLE',
     torque_nm: 'DOUBLE',
     tool_wear_min: 'DOUBLE',
+    model_name: 'VARCHAR',
     model_version: 'VARCHAR',
+    model_sequence: 'BIGINT',
+    firmware: 'VARCHAR',
     reading_sequence: 'BIGINT',
+    reading_digest: 'VARCHAR',
+    /** The first record the reading was stored from (a duplicate put or a redelivery does not change it). */
     event_id: 'VARCHAR',
   },
 } as const satisfies SeriesSchema;
 
+/** `predicted_modes` in Timestream when no mode is predicted: it names no mode, and an empty value is refused. */
+export const TIMESTREAM_NO_MODES = 'none';
+
 /**
- * Quarantined records, in their own table/measurement of the same database. `time` is when the processor turned
- * the record away; `raw_base64` holds the raw bytes (for a record a sink refused: the JSON of the prediction row),
- * cut to fit the store's record size, with `raw_bytes`, `raw_sha256` and `raw_truncated` saying so honestly.
+ * Timestream's claim on a reading identity: one scalar record per reading in the predictions table (dimension
+ * device_id, measure `reading_digest`, always Version 1), written before the prediction. Timestream itself then
+ * refuses a different digest for the same identity (RejectedRecords with ExistingVersion), which a prediction
+ * record, versioned by model, cannot do: a newer model's Version would overwrite a different reading.
+ */
+export const TIMESTREAM_READING_CLAIM = {
+  measureName: 'reading_digest',
+  dimensions: ['device_id'],
+  version: 1,
+} as const;
+
+/**
+ * Quarantined records, in their own table/measurement of the same database, one per stream record: its identity is
+ * its event id (shard and sequence number), its time the record's arrival on the stream, so a redelivery lands on
+ * the same record. `raw_base64` holds the raw bytes, cut to fit the store's record size, with `raw_bytes`,
+ * `raw_sha256` and `raw_truncated` saying so honestly.
  */
 export const QUARANTINE_SERIES = {
   timestreamTable: 'quarantine',
   measureName: 'quarantine',
   influxMeasurement: 'quarantine',
+  /** Timestream: the event id alone is the identity (a second quarantine of the same record is refused, absorbed). */
+  dimensions: ['event_id'],
   /**
-   * `event_id` is a dimension so that two records turned away in the same batch (same time, stage and code) stay
-   * two records. `device_id` is left out when the record could not be decoded far enough to know it.
+   * InfluxDB: tags of few values only (event_id as a tag would make one series per quarantined record). A point's
+   * time is the arrival time in nanoseconds plus a slot that keeps records of the same millisecond apart (InfluxDbSink).
    */
-  dimensions: ['event_id', 'stage', 'code', 'device_id'],
+  influxTags: ['stage', 'code', 'shard_id'],
   measures: {
+    stage: 'VARCHAR',
+    code: 'VARCHAR',
+    shard_id: 'VARCHAR',
+    /** Left out when the record could not be decoded far enough to know it. */
+    device_id: 'VARCHAR',
     sequence_number: 'VARCHAR',
     partition_key: 'VARCHAR',
     reason: 'VARCHAR',

@@ -39,7 +39,6 @@ export async function createSinks(
         database: settings.database,
         table: settings.table,
         quarantineTable: settings.quarantineTable,
-        modelSequence: settings.modelSequence,
         concurrency: settings.concurrency,
         retry: settings.retry,
       });

@@ -65,13 +65,16 @@ function readingOf(row: PredictionRow): StoredReading {
   return { readingDigest: row.readingDigest, modelSequence: row.modelSequence };
 }
 
-/** A conflicting row as a quarantine row: the same reason, word for word, whichever store found it. */
-export function conflictRow(row: PredictionRow, held: StoredReading): QuarantineRow {
+/**
+ * A conflicting row as a quarantine row, with the same reason word for word whichever store found it (so it
+ * does not name the stored digest: Timestream refuses a conflict without telling it).
+ */
+export function conflictRow(row: PredictionRow): QuarantineRow {
   return refusedPrediction(
     row,
     SINK_QUARANTINE_CODES.readingConflict,
     `a different reading of ${row.deviceId} at ${new Date(row.time).toISOString()} is already stored ` +
-      `(stored digest ${held.readingDigest}, this one ${row.readingDigest}); the first stored is kept`,
+      `(this one's digest ${row.readingDigest}); the first stored is kept`,
   );
 }
 

@@ -6,6 +6,8 @@ import type { QuarantineRow } from '../inference/types.js';
 export interface Refusal {
   index: number;
   reason: string;
+  /** Timestream: the version of the record already there, when that is why this one was refused. */
+  existingVersion?: number;
 }
 
 /** Writes the batches, at most `concurrency` at once, and returns every refusal in input order. */

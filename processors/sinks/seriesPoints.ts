@@ -21,15 +21,16 @@ export interface SeriesPoint {
   measures: Readonly<Record<string, PointValue | undefined>>;
 }
 
-/** The prediction row as a point of PREDICTION_SERIES; the `Record` types make every declared name required. */
+/**
+ * The prediction row as a point of PREDICTION_SERIES; the `Record` types make every declared name required, and
+ * every value is defined: a point carries every field, so a rewrite leaves nothing of the point it replaces.
+ */
 export function predictionPoint(row: PredictionRow): SeriesPoint {
   const dimensions: Record<PredictionDimension, string> = {
     device_id: row.deviceId,
     quality_type: row.qualityType,
-    model_name: row.modelName,
-    firmware: row.firmware,
   };
-  const measures: Record<PredictionMeasure, PointValue | undefined> = {
+  const measures: Record<PredictionMeasure, PointValue> = {
     p_twf: row.probabilities.TWF,
     p_hdf: row.probabilities.HDF,
     p_pwf: row.probabilities.PWF,
@@ -37,14 +38,18 @@ export function predictionPoint(row: PredictionRow): SeriesPoint {
     p_rnf: row.probabilities.RNF,
     p_any: row.anyFailureProbability,
     failure: row.failure,
-    predicted_modes: row.predictedModes.length > 0 ? row.predictedModes.join('|') : undefined,
+    predicted_modes: row.predictedModes.join('|'),
     air_temperature_k: row.airTemperatureK,
     process_temperature_k: row.processTemperatureK,
     rotational_speed_rpm: row.rotationalSpeedRpm,
     torque_nm: row.torqueNm,
     tool_wear_min: row.toolWearMin,
+    model_name: row.modelName,
     model_version: row.modelVersion,
+    model_sequence: row.modelSequence,
+    firmware: row.firmware,
     reading_sequence: row.readingSequence,
+    reading_digest: row.readingDigest,
     event_id: row.source.eventId,
   };
   return { time: row.time, dimensions, measures };
@@ -64,11 +69,12 @@ export function quarantinePoint(row: QuarantineRow, budget: QuarantineBudget): S
   const keep = Math.max(0, Math.floor(budget.rawBase64MaxChars / 4) * 4);
   const dimensions: Record<QuarantineDimension, string | undefined> = {
     event_id: row.source.eventId,
-    stage: row.stage,
-    code: row.code,
-    device_id: row.deviceId === null || row.deviceId === '' ? undefined : row.deviceId,
   };
   const measures: Record<QuarantineMeasure, PointValue | undefined> = {
+    stage: row.stage,
+    code: row.code,
+    shard_id: shardOf(row.source.eventId),
+    device_id: row.deviceId === null || row.deviceId === '' ? undefined : row.deviceId,
     sequence_number: row.source.sequenceNumber,
     partition_key: row.source.partitionKey,
     reason: truncateUtf8(row.reason, budget.reasonMaxBytes) || '(no reason given)',
@@ -81,22 +87,15 @@ export function quarantinePoint(row: QuarantineRow, budget: QuarantineBudget): S
   return { time: row.receivedAt, dimensions, measures };
 }
 
-/** A row a sink refused, as a quarantine row: its raw bytes are the JSON of the prediction, so it can be replayed. */
-export function refusedPrediction(
-  row: PredictionRow,
-  code: string,
-  reason: string,
-  receivedAt: number,
-): QuarantineRow {
-  return {
-    source: row.source,
-    receivedAt,
-    stage: 'sink',
-    code,
-    reason,
-    deviceId: row.deviceId,
-    raw: new TextEncoder().encode(JSON.stringify(row)),
-  };
+const SHARD_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The shard of an event id (`shardId-000000000000:4959...` -> `shardId-000000000000`), written as an InfluxDB tag;
+ * `unknown` when the id has no shard part a tag can carry (the event id itself is kept whole in a field).
+ */
+export function shardOf(eventId: string): string {
+  const shard = eventId.slice(0, Math.max(0, eventId.lastIndexOf(':')));
+  return SHARD_ID.test(shard) ? shard : 'unknown';
 }
 
 /** Why the point cannot be stored at all (a non-finite number, a missing required value), or undefined. */

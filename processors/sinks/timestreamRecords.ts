@@ -62,6 +62,7 @@ export function recordProblem(record: _Record, measureName: string): string | un
     return `${measures.length} measures exceed the ${TIMESTREAM_LIMITS.measuresPerMultiMeasureRecord} of a multi-measure record`;
   }
   for (const m of measures) {
+    if (!m.Value) return `measure ${m.Name} is empty`;
     if ((m.Value ?? '').length > TIMESTREAM_LIMITS.measureValueChars) {
       return `measure ${m.Name} is longer than ${TIMESTREAM_LIMITS.measureValueChars} characters`;
     }
@@ -80,7 +81,7 @@ export function recordProblem(record: _Record, measureName: string): string | un
 export function writeBatches(
   records: readonly _Record[],
   indices: readonly number[],
-  shared: { measureName: string; version: number },
+  shared: { measureName: string; valueType: 'MULTI' | 'VARCHAR'; version: number },
 ): WriteBatch[] {
   const batches: WriteBatch[] = [];
   for (let start = 0; start < records.length; start += TIMESTREAM_LIMITS.recordsPerWrite) {
@@ -90,7 +91,7 @@ export function writeBatches(
     batches.push({
       commonAttributes: {
         MeasureName: shared.measureName,
-        MeasureValueType: 'MULTI',
+        MeasureValueType: shared.valueType,
         TimeUnit: 'MILLISECONDS',
         Version: shared.version,
         ...(commonDimensions.length > 0 ? { Dimensions: commonDimensions } : {}),

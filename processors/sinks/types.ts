@@ -30,8 +30,6 @@ export type SinkSettings =
       database: string;
       table: string;
       quarantineTable: string;
-      /** Written as every record's Version: must grow with every model deployed (see TimestreamSink). */
-      modelSequence: number;
       concurrency: number;
       retry: RetrySettings;
     }

@@ -48,7 +48,7 @@ export class DuckDbPredictionSink implements PredictionSink {
         await session.run('INSERT OR REPLACE INTO predictions SELECT * FROM predictions_stage');
         await session.run('DELETE FROM predictions_stage');
       }
-      return { rejected: outcome.conflicts.map((c) => conflictRow(rows[c.index] as PredictionRow, c.held)) };
+      return { rejected: outcome.conflicts.map((c) => conflictRow(rows[c.index] as PredictionRow)) };
     });
   }
 }

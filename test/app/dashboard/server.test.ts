@@ -63,7 +63,12 @@ beforeAll(async () => {
           anyFailureProbability: k / 10,
           failure: k === 5 && i === 9,
           predictedModes: k === 5 && i === 9 ? ['OSF'] : [],
-          source: { eventId: `s:${k}:${i}`, sequenceNumber: String(i), partitionKey: `M-000${k}`, arrivalTime: 0 },
+          source: {
+            eventId: `s:${k}:${i}`,
+            sequenceNumber: String(i),
+            partitionKey: `M-000${k}`,
+            arrivalTime: 0,
+          },
         }),
       ),
     ),

@@ -101,6 +101,8 @@ describe('inference handler', () => {
     const [o] = outcomes;
     expect(o?.predictions).toHaveLength(2);
     expect(o?.quarantined.map((q) => q.code).sort()).toEqual(['BAD_MARKER', 'BAD_MARKER', 'REJECTED']);
+    // The refused row is quarantined with its record's own bytes, not whatever the sink attached.
+    expect([...(o?.quarantined.find((q) => q.code === 'REJECTED')?.raw ?? [])]).toEqual([1, 42]);
     expect((o?.predictions.length ?? 0) + (o?.quarantined.length ?? 0)).toBe(o?.received);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PfmError } from '../../../kernel/errors.js';
 import { readInferenceConfig } from '../../../processors/config.js';
 
-const TIMESTREAM = { PFM_SINK: 'timestream', TIMESTREAM_DATABASE: 'pfm', PFM_MODEL_SEQUENCE: '1732590000' };
+const TIMESTREAM = { PFM_SINK: 'timestream', TIMESTREAM_DATABASE: 'pfm' };
 const INFLUX = {
   PFM_SINK: 'influxdb',
   INFLUXDB_URL: 'https://influx.example:8086',
@@ -25,7 +25,6 @@ describe('readInferenceConfig: sink settings', () => {
       database: 'pfm',
       table: 'predictions',
       quarantineTable: 'quarantine',
-      modelSequence: 1_732_590_000,
       concurrency: 4,
       retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 5_000 },
     });
@@ -67,17 +66,6 @@ describe('readInferenceConfig: sink settings', () => {
       { ...TIMESTREAM, TIMESTREAM_DATABASE: undefined },
       /TIMESTREAM_DATABASE: required when PFM_SINK=timestream/,
     ],
-    [
-      'timestream without a model sequence',
-      { ...TIMESTREAM, PFM_MODEL_SEQUENCE: undefined },
-      /PFM_MODEL_SEQUENCE: required when PFM_SINK=timestream/,
-    ],
-    [
-      'a model sequence that is not a number',
-      { ...TIMESTREAM, PFM_MODEL_SEQUENCE: 'v2' },
-      /PFM_MODEL_SEQUENCE: must be a whole number/,
-    ],
-    ['a model sequence of 0', { ...TIMESTREAM, PFM_MODEL_SEQUENCE: '0' }, /PFM_MODEL_SEQUENCE: Too small/],
     [
       'a table name with a space',
       { ...TIMESTREAM, TIMESTREAM_TABLE: 'my table' },

@@ -79,7 +79,6 @@ describe('createSinks', () => {
       TIMESTREAM_DATABASE: 'pfm',
       TIMESTREAM_TABLE: 'preds',
       TIMESTREAM_QUARANTINE_TABLE: 'rejects',
-      PFM_MODEL_SEQUENCE: '42',
     });
     const sinks = await createSinks(config);
     try {
@@ -89,12 +88,16 @@ describe('createSinks', () => {
     } finally {
       await sinks.close();
     }
-    expect(standIn.records('pfm', 'preds')).toHaveLength(250);
-    expect(standIn.records('pfm', 'preds').every((r) => r.version === 42)).toBe(true);
+    // One claim and one prediction per reading, the prediction versioned by the rows' model sequence.
+    const predictions = standIn.records('pfm', 'preds').filter((r) => r.measureName === 'prediction');
+    expect(predictions).toHaveLength(250);
+    expect(predictions.every((r) => r.version === 1)).toBe(true);
     expect(standIn.records('pfm', 'rejects')).toHaveLength(1);
     // An endpoint from the environment (unlike one passed as `endpoint`) still goes through endpoint discovery.
     expect(standIn.calls[0]?.target).toBe('Timestream_20181101.DescribeEndpoints');
-    expect(standIn.writeCalls.map((c) => c.records)).toEqual(expect.arrayContaining([100, 100, 50, 1]));
+    expect(standIn.writeCalls.map((c) => c.records)).toEqual(
+      expect.arrayContaining([100, 100, 50, 100, 100, 50, 1]),
+    );
   });
 
   it('stops start-up when no AWS region can be found, naming AWS_REGION', async () => {
@@ -102,7 +105,6 @@ describe('createSinks', () => {
     const config = readInferenceConfig({
       PFM_SINK: 'timestream',
       TIMESTREAM_DATABASE: 'pfm',
-      PFM_MODEL_SEQUENCE: '1',
     });
     await expect(createSinks(config)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
