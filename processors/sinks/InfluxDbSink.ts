@@ -1,8 +1,9 @@
 import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
 import { PfmError } from '../../kernel/errors.js';
+import { identityKey } from '../../schemas/readingIdentity.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
-import { refusedPrediction } from './identityPolicy.js';
+import { applyIdentityPolicy, conflictRow, refusedPrediction, type StoredReading } from './identityPolicy.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';
@@ -25,7 +26,6 @@ export interface InfluxDbSinkOptions extends RetryHooks {
   /** A 429/503 asking to wait longer than this fails the call as retryable instead of waiting; default 10 s. */
   maxRetryAfterMs?: number;
   retry?: Partial<RetrySettings>;
-  now?: () => number;
 }
 
 interface Line {
@@ -41,15 +41,24 @@ const LINE_LEVEL_ERROR =
   /partial write|unable to parse|field type conflict|beyond retention|parsing failed|line protocol/i;
 /** 1.x answers a missing retention policy with a 500; retrying cannot help. */
 const CONFIG_SERVER_ERROR = /retention policy not found|database not found/i;
+/** Devices per read-before-write query (an OR of tag comparisons). */
+const DEVICES_PER_QUERY = 100;
+/** Nanosecond slots per millisecond of arrival time: records arriving in the same ms get different slots. */
+const NS_PER_MS = 1_000_000n;
 
 /**
- * InfluxDB behind the sink ports, through the v1 `/write` endpoint (db, rp, precision=ms) that InfluxDB 1.x, 2.x and
- * 3.x (and Timestream for InfluxDB) all accept. Predictions are points of measurement `prediction` tagged like the
- * Timestream dimensions; quarantined records are points of measurement `quarantine` in the same database.
+ * InfluxDB behind the sink ports, through the v1 `/write` and `/query` endpoints that InfluxDB 1.x, 2.x and 3.x
+ * (and Timestream for InfluxDB) all accept. Predictions are points of measurement `prediction` tagged device_id and
+ * quality_type; quarantined records are points of measurement `quarantine` tagged stage, code and shard_id (few
+ * values each: never one series per record), in the same database. Every field is written on every point.
  *
- * A point's identity is (measurement, tags, time): a redelivered batch rewrites the same points with the same values,
- * so it adds nothing. InfluxDB has no record version: the last write of a point wins, so a re-score by a newer model
- * overwrites, and so would a replay by an older one.
+ * InfluxDB has no conditional write (the last write of a point wins, fields merging), so the identity policy
+ * (schemas/README.md, "Identity") is applied by reading before writing: the points already stored for the batch's
+ * identities are read back (reading_digest, model_sequence), identityPolicy.ts decides, and only its writes are
+ * sent. A shard's batches come one after another, and one device's readings share a shard, so no other writer
+ * races for the same identity. Quarantine points are found by their event_id field the same way; a new one is
+ * written at its arrival time in nanoseconds plus the first slot of that millisecond no point holds yet, so two
+ * records of the same millisecond stay two points and a redelivered one adds nothing.
  *
  * Retries: 429/503 wait as the server's Retry-After says (full-jitter backoff without it), other 5xx back off; used
  * up, they throw a retryable PfmError('SINK_UNAVAILABLE'). A partial write (HTTP 400 "partial write", a field type
@@ -59,6 +68,8 @@ const CONFIG_SERVER_ERROR = /retention policy not found|database not found/i;
  */
 export class InfluxDbSink implements PredictionSink, QuarantineSink {
   private readonly writeUrl: string;
+  private readonly writeUrlNs: string;
+  private readonly queryUrl: string;
   private readonly headers: Record<string, string>;
   private readonly batchLines: number;
   private readonly concurrency: number;
@@ -66,7 +77,6 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
   private readonly maxRetryAfterMs: number;
   private readonly retry: RetrySettings;
   private readonly backoff: Backoff;
-  private readonly now: () => number;
 
   constructor(private readonly options: InfluxDbSinkOptions) {
     const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
@@ -75,6 +85,13 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     if (options.retentionPolicy !== undefined) url.searchParams.set('rp', options.retentionPolicy);
     url.searchParams.set('precision', 'ms');
     this.writeUrl = url.toString();
+    url.searchParams.set('precision', 'ns');
+    this.writeUrlNs = url.toString();
+    const query = new URL('query', base);
+    query.searchParams.set('db', options.database);
+    if (options.retentionPolicy !== undefined) query.searchParams.set('rp', options.retentionPolicy);
+    query.searchParams.set('epoch', 'ns');
+    this.queryUrl = query.toString();
     this.headers = {
       'content-type': 'text/plain; charset=utf-8',
       ...authHeader(options.auth ?? { kind: 'none' }),
@@ -85,61 +102,192 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? SINK_DEFAULTS.influxMaxRetryAfterMs;
     this.retry = sinkRetrySettings(options.retry);
     this.backoff = createBackoff(this.retry, options);
-    this.now = options.now ?? Date.now;
   }
 
-  /** Writes the predictions; returns those refused (before sending, or by the server) as quarantine rows. */
+  /** Writes the predictions by the identity policy; returns the refused rows (conflicts among them) to quarantine. */
   async writePredictions(rows: readonly PredictionRow[]): Promise<{ rejected: QuarantineRow[] }> {
-    const now = this.now();
     const rejected: QuarantineRow[] = [];
-    const lines: Line[] = [];
-    rows.forEach((row, index) => {
+    const valid: PredictionRow[] = [];
+    for (const row of rows) {
       const point = predictionPoint(row);
       const problem = pointProblem(point, PREDICTION_SERIES) ?? lineProblem(point, PREDICTION_SERIES);
-      if (problem === undefined) lines.push({ text: toLine(point, PREDICTION_SERIES), index });
+      if (problem === undefined) valid.push(row);
       else rejected.push(refusedPrediction(row, SINK_QUARANTINE_CODES.invalidRecord, problem));
-    });
-    for (const r of await this.writeAll(lines)) {
+    }
+    const outcome = applyIdentityPolicy(valid, await this.heldReadings(valid));
+    for (const c of outcome.conflicts) rejected.push(conflictRow(valid[c.index] as PredictionRow));
+    const lines = outcome.writes.map((index) => ({
+      text: toLine(predictionPoint(valid[index] as PredictionRow), PREDICTION_SERIES),
+      index,
+    }));
+    for (const r of await this.writeAll(lines, this.writeUrl)) {
       rejected.push(
-        refusedPrediction(rows[r.index] as PredictionRow, SINK_QUARANTINE_CODES.influxRejected, r.reason),
+        refusedPrediction(valid[r.index] as PredictionRow, SINK_QUARANTINE_CODES.influxRejected, r.reason),
       );
     }
     return { rejected };
   }
 
-  /** Writes quarantined rows to measurement `quarantine`; a row the server refuses there fails the call. */
+  /** Writes quarantined rows to measurement `quarantine`, once per event id; a row the server refuses fails the call. */
   async quarantine(rows: readonly QuarantineRow[]): Promise<void> {
     const budget = {
       reasonMaxBytes: QUARANTINE_REASON_MAX_BYTES,
       rawBase64MaxChars: QUARANTINE_RAW_BASE64_MAX_CHARS,
     };
+    const { stored, occupied } = await this.heldQuarantine(rows);
     const lines: Line[] = [];
     const refusals: Refusal[] = [];
     rows.forEach((row, index) => {
+      if (stored.has(row.source.eventId)) return; // quarantined before: a redelivery
+      stored.add(row.source.eventId);
       const point = quarantinePoint(row, budget);
       const problem = lineProblem(point, QUARANTINE_SERIES);
-      if (problem === undefined) lines.push({ text: toLine(point, QUARANTINE_SERIES), index });
-      else refusals.push({ index, reason: problem });
+      if (problem !== undefined) {
+        refusals.push({ index, reason: problem });
+        return;
+      }
+      let time = BigInt(row.receivedAt) * NS_PER_MS;
+      while (occupied.has(time)) time++;
+      occupied.add(time);
+      // Every field on every point: '' where Timestream leaves a measure out.
+      const complete = {
+        ...point,
+        measures: {
+          ...point.measures,
+          device_id: point.measures.device_id ?? '',
+          raw_base64: point.measures.raw_base64 ?? '',
+        },
+      };
+      lines.push({ text: toLine(complete, QUARANTINE_SERIES, String(time)), index });
     });
-    refusals.push(...(await this.writeAll(lines)));
-    throwIfQuarantineRefused(refusals, rows, {
-      store: 'InfluxDB',
-      unit: 'point',
-      place: this.options.database,
-    });
+    refusals.push(...(await this.writeAll(lines, this.writeUrlNs)));
+    throwIfQuarantineRefused(
+      refusals.sort((a, b) => a.index - b.index),
+      rows,
+      { store: 'InfluxDB', unit: 'point', place: this.options.database },
+    );
   }
 
-  private async writeAll(lines: readonly Line[]): Promise<Refusal[]> {
+  /** The stored digest and model sequence of every identity of `rows` that the measurement holds. */
+  private async heldReadings(rows: readonly PredictionRow[]): Promise<Map<string, StoredReading>> {
+    const held = new Map<string, StoredReading>();
+    if (rows.length === 0) return held;
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      from = Math.min(from, r.time);
+      to = Math.max(to, r.time);
+    }
+    const devices = [...new Set(rows.map((r) => r.deviceId))];
+    for (let i = 0; i < devices.length; i += DEVICES_PER_QUERY) {
+      const which = devices
+        .slice(i, i + DEVICES_PER_QUERY)
+        .map((d) => `"device_id" = ${influxString(d)}`)
+        .join(' OR ');
+      const series = await this.query(
+        `SELECT "reading_digest", "model_sequence", "device_id" FROM "${PREDICTION_SERIES.influxMeasurement}" ` +
+          `WHERE time >= ${from}ms AND time <= ${to}ms AND (${which})`,
+      );
+      for (const row of series) {
+        const [time, digest, sequence, device] = row;
+        if (typeof digest !== 'string' || typeof device !== 'string') continue;
+        const timestamp = Number(BigInt(String(time)) / NS_PER_MS);
+        held.set(identityKey({ deviceId: device, timestamp }), {
+          readingDigest: digest,
+          modelSequence: Number(sequence ?? 0),
+        });
+      }
+    }
+    return held;
+  }
+
+  /** Event ids already quarantined around the rows' arrival times, and the nanosecond times points hold there. */
+  private async heldQuarantine(
+    rows: readonly QuarantineRow[],
+  ): Promise<{ stored: Set<string>; occupied: Set<bigint> }> {
+    const stored = new Set<string>();
+    const occupied = new Set<bigint>();
+    if (rows.length === 0) return { stored, occupied };
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      from = Math.min(from, r.receivedAt);
+      to = Math.max(to, r.receivedAt);
+    }
+    const series = await this.query(
+      `SELECT "event_id" FROM "${QUARANTINE_SERIES.influxMeasurement}" WHERE time >= ${from}ms AND time < ${to + 1}ms`,
+    );
+    for (const [time, eventId] of series) {
+      occupied.add(BigInt(String(time)));
+      if (typeof eventId === 'string') stored.add(eventId);
+    }
+    return { stored, occupied };
+  }
+
+  /**
+   * Runs one InfluxQL SELECT through /query (epoch=ns) and returns the values of all its series. Throttling and
+   * server errors are retried like writes; used up, a retryable SINK_UNAVAILABLE (the batch is tried again later).
+   */
+  private async query(q: string): Promise<unknown[][]> {
+    const where = `InfluxDB ${this.options.url} (db ${this.options.database})`;
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(this.queryUrl, {
+          method: 'POST',
+          headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ q }).toString(),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (error) {
+        throw new PfmError('SINK_UNAVAILABLE', `${where} unreachable: ${describe(error)}`, {
+          retryable: true,
+          cause: error,
+        });
+      }
+      const text = await response.text();
+      const status = response.status;
+      if (status === 429 || (status >= 500 && !CONFIG_SERVER_ERROR.test(text))) {
+        if (attempt < this.retry.maxAttempts) {
+          await this.backoff.after(attempt);
+          continue;
+        }
+        throw new PfmError(
+          'SINK_UNAVAILABLE',
+          `${where}: read before write still failing after ${attempt} attempts: HTTP ${status} ${errorText(text)}`,
+          { retryable: true },
+        );
+      }
+      let body: { error?: string; results?: { error?: string; series?: { values?: unknown[][] }[] }[] };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        body = { error: text.trim().slice(0, 1_000) || `HTTP ${status}` };
+      }
+      const error = body.error ?? body.results?.[0]?.error;
+      if (status !== 200 || error !== undefined) {
+        // 1.x answers an unknown database with 200 and the error in the result: name it as the write would.
+        const shown = /database not found/i.test(error ?? '') ? 404 : status;
+        throw new PfmError(
+          'SINK_REJECTED',
+          `${where} refused the read before write: HTTP ${shown} ${error ?? ''}${hint(shown)}`,
+        );
+      }
+      return (body.results?.[0]?.series ?? []).flatMap((series) => series.values ?? []);
+    }
+  }
+
+  private async writeAll(lines: readonly Line[], url: string): Promise<Refusal[]> {
     const batches: Line[][] = [];
     for (let start = 0; start < lines.length; start += this.batchLines) {
       batches.push(lines.slice(start, start + this.batchLines));
     }
-    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(batch));
+    return writeConcurrently(batches, this.concurrency, (batch) => this.writeBatch(batch, url));
   }
 
   /** Writes a batch; on a partial write, halves it until the refused lines are isolated. */
-  private async writeBatch(batch: readonly Line[]): Promise<Refusal[]> {
-    const outcome = await this.post(batch.map((l) => l.text).join('\n'));
+  private async writeBatch(batch: readonly Line[], url: string): Promise<Refusal[]> {
+    const outcome = await this.post(batch.map((l) => l.text).join('\n'), url);
     if (outcome.ok) return [];
     const dropped = /dropped=(\d+)/.exec(outcome.reason);
     if (batch.length === 1 || (dropped !== null && Number(dropped[1]) === batch.length)) {
@@ -147,17 +295,17 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     }
     const middle = Math.ceil(batch.length / 2);
     return [
-      ...(await this.writeBatch(batch.slice(0, middle))),
-      ...(await this.writeBatch(batch.slice(middle))),
+      ...(await this.writeBatch(batch.slice(0, middle), url)),
+      ...(await this.writeBatch(batch.slice(middle), url)),
     ];
   }
 
   /** One request with its retries: ok, or the server's reason for refusing some of its lines. */
-  private async post(body: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  private async post(body: string, url: string): Promise<{ ok: true } | { ok: false; reason: string }> {
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(this.writeUrl, {
+        response = await fetch(url, {
           method: 'POST',
           headers: this.headers,
           body,
@@ -213,6 +361,11 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
       );
     }
   }
+}
+
+/** An InfluxQL string literal: single-quoted, quotes and backslashes escaped. */
+function influxString(text: string): string {
+  return `'${text.replace(/['\\]/g, '\\$&')}'`;
 }
 
 function authHeader(auth: ResolvedInfluxAuth): Record<string, string> {

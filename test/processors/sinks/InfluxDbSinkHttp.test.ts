@@ -25,11 +25,19 @@ afterEach(async () => {
   }
 });
 
-/** An HTTP server on 127.0.0.1 answering each /write with `answer(request, n)`; n counts from 1. */
+/**
+ * An HTTP server on 127.0.0.1 answering each /write with `answer(request, n)` (n counts from 1), and each /query
+ * (the sink's read before write) with an empty result, or with `answerQuery` when given; `queries` keeps those.
+ */
 async function fakeInflux(
   answer: (req: SeenRequest, n: number) => Answer,
-): Promise<{ url: string; seen: SeenRequest[] }> {
+  answerQuery: (req: SeenRequest, n: number) => Answer = () => ({
+    status: 200,
+    body: '{"results":[{"statement_id":0}]}',
+  }),
+): Promise<{ url: string; seen: SeenRequest[]; queries: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
+  const queries: SeenRequest[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -38,6 +46,13 @@ async function fakeInflux(
       headers: req.headers,
       lines: Buffer.concat(chunks).toString('utf8').split('\n'),
     };
+    if (request.url.pathname.endsWith('/query')) {
+      queries.push(request);
+      const q = answerQuery(request, queries.length);
+      res.writeHead(q.status, { 'content-type': 'application/json', ...q.headers });
+      res.end(q.body ?? '');
+      return;
+    }
     seen.push(request);
     const a = answer(request, seen.length);
     res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
@@ -45,7 +60,7 @@ async function fakeInflux(
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, queries };
 }
 
 function sink(url: string, options: Partial<InfluxDbSinkOptions> = {}): InfluxDbSink {
@@ -71,10 +86,17 @@ describe('InfluxDbSink over HTTP', () => {
     });
     expect(first.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(first.headers.authorization).toBeUndefined();
+    // One read before write per 100 devices of the batch, on the same database and retention policy.
+    expect(server.queries).toHaveLength(1);
+    expect(Object.fromEntries(server.queries[0]?.url.searchParams ?? [])).toEqual({
+      db: 'pfm',
+      rp: 'thirty days',
+      epoch: 'ns',
+    });
     const lines = server.seen.flatMap((r) => r.lines);
     expect(new Set(lines).size).toBe(12_000);
     expect(lines.find((l) => l.includes(`event_id="${rows[0]?.source.eventId}"`))).toMatch(
-      /^prediction,device_id=M-0000,firmware=fw-2\.4\.1,model_name=pfm-failure-mlp,quality_type=L p_twf=\S+,p_hdf=/,
+      /^prediction,device_id=M-0000,quality_type=L p_twf=\S+,p_hdf=/,
     );
   });
 

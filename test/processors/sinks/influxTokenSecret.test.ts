@@ -5,14 +5,16 @@ import { readInferenceConfig } from '../../../processors/config.js';
 import { createSinks } from '../../../processors/sinks/createSinks.js';
 import { fleetPredictions } from './rows.js';
 
-// A loopback HTTP server that accepts every /write and remembers the headers it saw.
+// A loopback HTTP server that accepts every /write and /query and remembers the headers it saw.
 const seen: IncomingHttpHeaders[] = [];
 const server = createServer((req, res) => {
   seen.push(req.headers);
   req.resume();
   req.on('end', () => {
-    res.statusCode = 204;
-    res.end();
+    // The sink's read before write (/query) gets an empty result; a write, 204.
+    const query = (req.url ?? '').startsWith('/query');
+    res.statusCode = query ? 200 : 204;
+    res.end(query ? '{"results":[{"statement_id":0}]}' : undefined);
   });
 });
 let url = '';
