@@ -68,15 +68,46 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * what one library accepts. Throws `InvalidSchemaError` for schemas that are not valid Avro.
  */
 export function parsingCanonicalForm(schema: unknown): string {
-  return canonical(schema, '', new Set<string>());
+  return canonical(schema, '', new Set<string>(), SPEC, 0);
 }
 
-function canonical(schema: unknown, namespace: string, defined: Set<string>): string {
+/**
+ * How some Avro implementations print the Parsing Canonical Form differently from the specification, as observed
+ * with the implementations themselves (schemas/README.md, "Fingerprints of other implementations"):
+ * - `logicalTypeObject`: a primitive that carries a logicalType stays an object, `{"type":"long"}`, where the
+ *   specification's [PRIMITIVES] rule makes it `"long"` (Python's python3-avro 1.11, goavro);
+ * - `nestedShortNames`: a named type inside another is printed with its name as written, not its full name
+ *   (goavro, against the [FULLNAMES] rule).
+ * The schema is the same either way (same fields, same binary encoding); only its printed form, and so its
+ * fingerprint, differs.
+ */
+export interface CanonicalFormQuirks {
+  logicalTypeObject: boolean;
+  nestedShortNames: boolean;
+}
+
+const SPEC: CanonicalFormQuirks = { logicalTypeObject: false, nestedShortNames: false };
+
+/** The canonical form as an implementation with these quirks prints it (see CanonicalFormQuirks). */
+export function quirkyCanonicalForm(schema: unknown, quirks: CanonicalFormQuirks): string {
+  return canonical(schema, '', new Set<string>(), quirks, 0);
+}
+
+function canonical(
+  schema: unknown,
+  namespace: string,
+  defined: Set<string>,
+  quirks: CanonicalFormQuirks,
+  depth: number,
+): string {
+  const inner = (s: unknown, ns: string) => canonical(s, ns, defined, quirks, depth + 1);
+  const named = (fullName: string, written: unknown) =>
+    JSON.stringify(quirks.nestedShortNames && depth > 0 && typeof written === 'string' ? written : fullName);
   if (typeof schema === 'string') {
     return JSON.stringify(PRIMITIVES.has(schema) ? schema : resolveReference(schema, namespace, defined));
   }
   if (Array.isArray(schema)) {
-    return `[${schema.map((branch) => canonical(branch, namespace, defined)).join(',')}]`;
+    return `[${schema.map((branch) => canonical(branch, namespace, defined, quirks, depth)).join(',')}]`;
   }
   if (!isObject(schema)) {
     throw invalid(`a schema must be a string, an array or an object, got ${JSON.stringify(schema)}`);
@@ -84,7 +115,7 @@ function canonical(schema: unknown, namespace: string, defined: Set<string>): st
   const type = schema.type;
   if (typeof type !== 'string') {
     // `{"type": {...}}` and `{"type": [...]}` wrap a schema; the wrapper's other attributes do not affect parsing.
-    return canonical(type, namespace, defined);
+    return canonical(type, namespace, defined, quirks, depth);
   }
   switch (type) {
     case 'record': {
@@ -96,9 +127,9 @@ function canonical(schema: unknown, namespace: string, defined: Set<string>): st
           throw invalid(`record ${fullName} has a field without a valid name`);
         }
         if (!('type' in field)) throw invalid(`field ${fullName}.${field.name} has no type`);
-        return `{"name":${JSON.stringify(field.name)},"type":${canonical(field.type, childNamespace, defined)}}`;
+        return `{"name":${JSON.stringify(field.name)},"type":${inner(field.type, childNamespace)}}`;
       });
-      return `{"name":${JSON.stringify(fullName)},"type":"record","fields":[${parts.join(',')}]}`;
+      return `{"name":${named(fullName, schema.name)},"type":"record","fields":[${parts.join(',')}]}`;
     }
     case 'enum': {
       const { fullName } = define(schema, namespace, defined);
@@ -106,21 +137,24 @@ function canonical(schema: unknown, namespace: string, defined: Set<string>): st
       if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string' && NAME.test(s))) {
         throw invalid(`enum ${fullName} needs an array of valid symbols`);
       }
-      return `{"name":${JSON.stringify(fullName)},"type":"enum","symbols":${JSON.stringify(symbols)}}`;
+      return `{"name":${named(fullName, schema.name)},"type":"enum","symbols":${JSON.stringify(symbols)}}`;
     }
     case 'fixed': {
       const { fullName } = define(schema, namespace, defined);
-      return `{"name":${JSON.stringify(fullName)},"type":"fixed","size":${normalizeSize(schema.size, fullName)}}`;
+      return `{"name":${named(fullName, schema.name)},"type":"fixed","size":${normalizeSize(schema.size, fullName)}}`;
     }
     case 'array':
       if (!('items' in schema)) throw invalid('array schema without items');
-      return `{"type":"array","items":${canonical(schema.items, namespace, defined)}}`;
+      return `{"type":"array","items":${inner(schema.items, namespace)}}`;
     case 'map':
       if (!('values' in schema)) throw invalid('map schema without values');
-      return `{"type":"map","values":${canonical(schema.values, namespace, defined)}}`;
+      return `{"type":"map","values":${inner(schema.values, namespace)}}`;
     default:
+      if (quirks.logicalTypeObject && PRIMITIVES.has(type) && 'logicalType' in schema) {
+        return `{"type":${JSON.stringify(type)}}`;
+      }
       // A primitive in object form (the [PRIMITIVES] rule, which also drops logicalType) or a named reference.
-      return canonical(type, namespace, defined);
+      return canonical(type, namespace, defined, quirks, depth);
   }
 }
 

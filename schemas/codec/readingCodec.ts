@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import avro, { type Resolver, type Schema, type Type } from 'avsc';
 import type { SensorReading } from '../reading.js';
-import { fingerprintBytesLE, fingerprintHex, schemaFingerprint } from './crc64Avro.js';
+import {
+  type CanonicalFormQuirks,
+  crc64Avro,
+  fingerprintBytesLE,
+  fingerprintHex,
+  quirkyCanonicalForm,
+  schemaFingerprint,
+} from './crc64Avro.js';
 
 // Avro single-object encoding: 2-byte marker, 8-byte little-endian CRC-64-AVRO of the writer schema, body.
 const MARKER_0 = 0xc3;
@@ -43,6 +50,41 @@ function loadSchema(version: ReadingSchemaVersion): ReadingSchemaInfo {
 /** The reading schema versions this codec can read and write, with their fingerprints. */
 export const READING_SCHEMA_VERSIONS = byVersion(loadSchema);
 
+/**
+ * Implementations whose Parsing Canonical Form of our schemas differs from the specification's, so that their
+ * single-object messages carry another fingerprint for the very same schema (schemas/README.md, "Fingerprints of
+ * other implementations"; each tested with messages the implementation wrote, test/fixtures/interop/).
+ */
+export const CANONICAL_FORM_QUIRKS = {
+  'python3-avro 1.11 (Apache Avro for Python)': { logicalTypeObject: true, nestedShortNames: false },
+  goavro: { logicalTypeObject: true, nestedShortNames: true },
+} as const satisfies Record<string, CanonicalFormQuirks>;
+
+/** A fingerprint the codec reads as a published schema version: the specification's, or an implementation's. */
+export interface AcceptedFingerprint {
+  readonly version: ReadingSchemaVersion;
+  readonly fingerprint: bigint;
+  readonly fingerprintHex: string;
+  /** `specification`, or the implementation (a CANONICAL_FORM_QUIRKS key) that prints the schema this way. */
+  readonly producer: string;
+}
+
+/** Every fingerprint decodeReading accepts, per version: the specification's first, then distinct aliases. */
+export const ACCEPTED_FINGERPRINTS: readonly AcceptedFingerprint[] = READING_SCHEMA_VERSION_LIST.flatMap(
+  (version) => {
+    const info = READING_SCHEMA_VERSIONS[version];
+    const accepted: AcceptedFingerprint[] = [
+      { version, fingerprint: info.fingerprint, fingerprintHex: info.fingerprintHex, producer: 'specification' },
+    ];
+    for (const [producer, quirks] of Object.entries(CANONICAL_FORM_QUIRKS)) {
+      const fingerprint = crc64Avro(new TextEncoder().encode(quirkyCanonicalForm(info.schema, quirks)));
+      if (accepted.some((a) => a.fingerprint === fingerprint)) continue;
+      accepted.push({ version, fingerprint, fingerprintHex: fingerprintHex(fingerprint), producer });
+    }
+    return accepted;
+  },
+);
+
 /** Why a message could not be decoded; all of them are poison (retrying the same bytes cannot help). */
 export const DECODE_ERROR_CODES = [
   'TOO_SHORT',
@@ -78,16 +120,19 @@ interface WriterEntry {
 // Built once: per reader version, one entry (with its resolver) per known writer fingerprint.
 const READERS = byVersion((readerVersion): readonly WriterEntry[] => {
   const readerType = TYPES[readerVersion];
-  // Newest writers first: after a rollout most traffic carries the latest schema.
-  return [...READING_SCHEMA_VERSION_LIST].reverse().map((writerVersion) => {
-    const fp = READING_SCHEMA_VERSIONS[writerVersion].fingerprint;
-    return {
+  // Newest writers first (after a rollout most traffic carries the latest schema), the specification's
+  // fingerprint before other implementations' aliases of it.
+  const order = [...READING_SCHEMA_VERSION_LIST].reverse();
+  return order.flatMap((writerVersion) => {
+    const resolver =
+      writerVersion === readerVersion ? undefined : readerType.createResolver(TYPES[writerVersion]);
+    return ACCEPTED_FINGERPRINTS.filter((a) => a.version === writerVersion).map(({ fingerprint: fp }) => ({
       lo: Number(fp & 0xffffffffn),
       hi: Number(fp >> 32n),
       writerVersion,
       readerType,
-      resolver: writerVersion === readerVersion ? undefined : readerType.createResolver(TYPES[writerVersion]),
-    };
+      resolver,
+    }));
   });
 });
 
