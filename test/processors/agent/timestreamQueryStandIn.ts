@@ -18,6 +18,14 @@ import { closeServer, isSigned, listenOnLoopback, readBody } from '../../helpers
 export const QUERY_TARGET = 'Timestream_20181101.Query';
 export const DESCRIBE_ENDPOINTS_TARGET = 'Timestream_20181101.DescribeEndpoints';
 
+/** A record as the Timestream Write stand-in keeps it (its StoredRecord). */
+export interface WrittenRecord {
+  measureName: string;
+  time: number;
+  dimensions: Record<string, string>;
+  measures: Record<string, { type: string; value: string }>;
+}
+
 export interface QueryCall {
   target: string;
   contentType: string | undefined;
@@ -90,7 +98,8 @@ export class TimestreamQueryStandIn {
     await db.run(`CREATE TABLE ${schema}."predictions" (device_id VARCHAR, quality_type VARCHAR, model_name VARCHAR,
       firmware VARCHAR, measure_name VARCHAR, time TIMESTAMP, ${measures}, p_any DOUBLE, failure BOOLEAN,
       predicted_modes VARCHAR, air_temperature_k DOUBLE, process_temperature_k DOUBLE, rotational_speed_rpm DOUBLE,
-      torque_nm DOUBLE, tool_wear_min DOUBLE, model_version VARCHAR, reading_sequence BIGINT, event_id VARCHAR)`);
+      torque_nm DOUBLE, tool_wear_min DOUBLE, model_version VARCHAR, reading_sequence BIGINT, event_id VARCHAR,
+      model_sequence BIGINT, reading_digest VARCHAR, measure_value_varchar VARCHAR)`);
     await db.run(`CREATE TABLE ${schema}."quarantine" (event_id VARCHAR, stage VARCHAR, code VARCHAR,
       device_id VARCHAR, measure_name VARCHAR, time TIMESTAMP, reason VARCHAR)`);
     await db.run(`CREATE TABLE ${schema}."drift_scores" (scope VARCHAR, feature VARCHAR, model_name VARCHAR,
@@ -117,7 +126,7 @@ export class TimestreamQueryStandIn {
       await this.db.run(
         `INSERT INTO ${table} VALUES ($device, $quality, $model, $firmware, 'prediction', epoch_ms($time::BIGINT),
           ${FAILURE_MODES.map((m) => `$p_${m.toLowerCase()}`).join(', ')}, $p_any, $failure, $modes, $air, $process,
-          $speed, $torque, $wear, $version, $sequence, $event)`,
+          $speed, $torque, $wear, $version, $sequence, $event, $modelSequence, $digest, NULL)`,
         {
           device: r.deviceId,
           quality: r.qualityType,
@@ -136,6 +145,8 @@ export class TimestreamQueryStandIn {
           version: r.modelVersion,
           sequence: r.readingSequence,
           event: r.source.eventId,
+          modelSequence: r.modelSequence,
+          digest: r.readingDigest,
         } as Record<string, string | number | boolean | null>,
       );
     }
@@ -187,6 +198,57 @@ export class TimestreamQueryStandIn {
           breached: r.breached ?? null,
         },
       );
+    }
+  }
+
+  /**
+   * Replaces the predictions and quarantine tables with what TimestreamSink wrote to a Timestream Write stand-in
+   * (test/helpers/timestreamStandIn.ts), record for record: the claims (scalar `reading_digest` records, their
+   * value in measure_value_varchar as Timestream names it) as well as the predictions. So the adapter reads
+   * exactly what the sink wrote.
+   */
+  async loadWritten(written: {
+    predictions: readonly WrittenRecord[];
+    quarantine: readonly WrittenRecord[];
+  }): Promise<void> {
+    for (const [table, records] of [
+      ['predictions', written.predictions],
+      ['quarantine', written.quarantine],
+    ] as const) {
+      const target = `"${this.options.database}"."${table}"`;
+      await this.db.run(`DELETE FROM ${target}`);
+      // The columns the period queries read; the rest of a record (raw bytes, ...) is not needed here.
+      const known = new Set(
+        (
+          await this.db.runAndReadAll(
+            `SELECT column_name FROM information_schema.columns WHERE table_schema = '${this.options.database}' AND table_name = '${table}'`,
+          )
+        )
+          .getRowObjectsJson()
+          .map((c) => String(c.column_name)),
+      );
+      for (const r of records) {
+        const values: Record<string, string | number | boolean | null> = { ...r.dimensions };
+        for (const [name, m] of Object.entries(r.measures)) {
+          const column = name === r.measureName && m.type === 'VARCHAR' ? 'measure_value_varchar' : name;
+          values[column] =
+            m.type === 'DOUBLE' || m.type === 'BIGINT'
+              ? Number(m.value)
+              : m.type === 'BOOLEAN'
+                ? m.value === 'true'
+                : m.value;
+        }
+        const columns = Object.keys(values).filter((c) => known.has(c));
+        await this.db.run(
+          `INSERT INTO ${target} (measure_name, time, ${columns.map((c) => `"${c}"`).join(', ')})
+           VALUES ($measure_name, epoch_ms($time::BIGINT), ${columns.map((_, i) => `$v${i}`).join(', ')})`,
+          {
+            measure_name: r.measureName,
+            time: r.time,
+            ...Object.fromEntries(columns.map((c, i) => [`v${i}`, values[c] ?? null])),
+          } as Record<string, string | number | boolean | null>,
+        );
+      }
     }
   }
 
