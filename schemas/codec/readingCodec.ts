@@ -74,7 +74,12 @@ export const ACCEPTED_FINGERPRINTS: readonly AcceptedFingerprint[] = READING_SCH
   (version) => {
     const info = READING_SCHEMA_VERSIONS[version];
     const accepted: AcceptedFingerprint[] = [
-      { version, fingerprint: info.fingerprint, fingerprintHex: info.fingerprintHex, producer: 'specification' },
+      {
+        version,
+        fingerprint: info.fingerprint,
+        fingerprintHex: info.fingerprintHex,
+        producer: 'specification',
+      },
     ];
     for (const [producer, quirks] of Object.entries(CANONICAL_FORM_QUIRKS)) {
       const fingerprint = crc64Avro(new TextEncoder().encode(quirkyCanonicalForm(info.schema, quirks)));
