@@ -16,6 +16,27 @@ import { closeServer, isSigned, listenOnLoopback, readBody } from './httpStandIn
  *   and no higher Version (reason text like the service's, with ExistingVersion).
  * Accepted records are kept for assertions; throttling, server errors and rejections can be injected, and a
  * latency added to every call.
+ *
+ * Where each rule comes from (Amazon Timestream for LiveAnalytics developer guide and API reference):
+ * - Version and upserts: a record is identified by its dimensions, measure name and time; a write with a higher
+ *   Version replaces it, the same values with any Version are accepted ("still updates Version, if it is
+ *   greater"), other values without a higher Version are rejected, the rejection carrying ExistingVersion —
+ *   API_WriteRecords.html ("Upserts"), API_RejectedRecord.html (ExistingVersion), writes.html#writes.writing-
+ *   data-multi-measure-attributes.
+ * - 1-100 records a call, dimension names 1-60 bytes, at most 128 dimensions, measure names 1-256 bytes,
+ *   measure values 1-2048 characters, 256 measures a multi-measure record, 2 KB a record — ts-limits.html
+ *   ("Quotas", "Default quotas" and "System limits").
+ * - The metered record size (8 bytes of time, names, values by type) — metering-and-pricing.writes.html.
+ * - Reserved names (measure_name, measure_value, time), the ts_ and measure_value prefixes, no colon —
+ *   ts-limits.html#limits.naming.
+ * - Values that must parse as their MeasureValueType, the types and time units — API_MeasureValue.html,
+ *   API_Record.html, writes.html#writes.data-types.
+ * - Writes outside the memory store's retention, or more than 15 minutes ahead, are rejected —
+ *   writes.html ("future ingestion") and storage.html ("memory store").
+ * - RejectedRecordsException (HTTP 419 here, as the SDK reads the error type from the body) leaves the other
+ *   records of the call written — API_WriteRecords.html ("Errors").
+ * - DescribeEndpoints for endpoint discovery — Using-API.endpoint-discovery.html.
+ * (Pages under https://docs.aws.amazon.com/timestream/latest/developerguide/.)
  */
 
 export const INJECTABLE_ERRORS = {
