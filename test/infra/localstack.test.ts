@@ -40,6 +40,8 @@ interface ComposeService {
 
 /** The CloudFormation service of a resource type, as LocalStack names its services. */
 function localstackService(resourceType: string): string {
+  // A custom resource is a Lambda function CloudFormation calls (e.g. CDK's default-security-group cleanup).
+  if (resourceType.startsWith('Custom::')) return 'lambda';
   const service = (resourceType.split('::')[1] ?? '').toLowerCase();
   const aliases: Record<string, string> = { timestream: 'timestream-write' };
   return aliases[service] ?? service;
