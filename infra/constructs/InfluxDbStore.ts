@@ -1,5 +1,6 @@
-import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -89,7 +90,9 @@ export class InfluxDbStore extends Construct implements PredictionStore {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
+      flowLogs: {
+        all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, this.flowLogsRole()) },
+      },
     });
     const subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     const clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
@@ -131,6 +134,22 @@ export class InfluxDbStore extends Construct implements PredictionStore {
       'InfluxDB API from the functions',
     );
     return { vpc, subnets, clientSecurityGroup, instanceSecurityGroup };
+  }
+
+  /** The role VPC Flow Logs delivers with, assumable for this account's flow logs only (confused deputy). */
+  private flowLogsRole(): iam.Role {
+    const stack = Stack.of(this);
+    return new iam.Role(this, 'FlowLogsRole', {
+      description: 'VPC Flow Logs delivery to the store network flow log group',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+          },
+        },
+      }),
+    });
   }
 
   private adminCredentials(key: kms.IKey): secretsmanager.Secret {

@@ -1,12 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DRIFT_EVENT_SOURCE, RETRAINING_DETAIL_TYPES, type ResourceNames } from '../constants.js';
 import { encryptedQueue } from './encryptedQueue.js';
+import { ScopedRuleTarget } from './ScopedRuleTarget.js';
 
 export interface RetrainingEventsProps {
   names: ResourceNames;
@@ -54,7 +54,7 @@ export class RetrainingEvents extends Construct {
       eventPattern: { source: [DRIFT_EVENT_SOURCE], detailType: [...RETRAINING_DETAIL_TYPES] },
     });
     const delivery = { deadLetterQueue: this.ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(24) };
-    this.rule.addTarget(new targets.SnsTopic(props.topic, delivery));
-    this.rule.addTarget(new targets.SqsQueue(this.queue, delivery));
+    this.rule.addTarget(ScopedRuleTarget.topic(props.topic, delivery));
+    this.rule.addTarget(ScopedRuleTarget.queue(this.queue, delivery));
   }
 }
