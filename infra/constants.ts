@@ -7,7 +7,10 @@ export const DEFAULT_NAME_PREFIX = 'pfm';
 
 /**
  * Physical names of the resources the local runner, the LocalStack init hook and the stack share. Explicit
- * names (rather than generated ones) let `pfm consume --stream pfm-readings` work the same against both.
+ * names (rather than generated ones) let `pfm consume --stream pfm-readings` work the same against both. The
+ * stack uses a fixed name only where `cdk destroy` then `cdk deploy` cannot collide on it (a deleted resource
+ * whose name is free again: stream, bus, topic, table); its queues are named by CloudFormation (SQS holds a
+ * deleted queue's name for 60 s), so the queue names here are the LocalStack hook's alone.
  */
 export function resourceNames(prefix: string = DEFAULT_NAME_PREFIX) {
   return {
@@ -20,8 +23,6 @@ export function resourceNames(prefix: string = DEFAULT_NAME_PREFIX) {
     driftFailures: `${prefix}-drift-failures`,
     driftStateTable: `${prefix}-drift-state`,
     alertsTopic: `${prefix}-alerts`,
-    timestreamDatabase: prefix,
-    influxInstance: `${prefix}-influx`,
   } as const;
 }
 export type ResourceNames = ReturnType<typeof resourceNames>;

@@ -7,7 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { InfluxDbSinkConfig } from '../config.js';
-import { ENV, type ResourceNames } from '../constants.js';
+import { ENV } from '../constants.js';
 import type { FunctionPlacement, PfmFunction } from './PfmFunction.js';
 import type { PredictionStore } from './PredictionStore.js';
 
@@ -18,7 +18,6 @@ const INFLUXDB_ADMIN_USER = 'pfm-admin';
 
 export interface InfluxDbStoreProps {
   settings: InfluxDbSinkConfig;
-  names: ResourceNames;
   key: kms.IKey;
 }
 
@@ -186,10 +185,10 @@ export class InfluxDbStore extends Construct implements PredictionStore {
   }
 
   private influxInstance(props: InfluxDbStoreProps, network: StoreNetwork): timestream.CfnInfluxDBInstance {
-    const { settings, names } = props;
+    const { settings } = props;
     const subnetIds = network.vpc.selectSubnets(network.subnets).subnetIds;
+    // No name: the instance is retained, and CloudFormation's generated name cannot collide with it next deploy.
     const instance = new timestream.CfnInfluxDBInstance(this, 'Influx', {
-      name: names.influxInstance,
       dbInstanceType: settings.instanceType,
       dbStorageType: settings.storageType,
       allocatedStorage: settings.allocatedStorageGb,
@@ -206,6 +205,16 @@ export class InfluxDbStore extends Construct implements PredictionStore {
       bucket: settings.bucket,
     });
     instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // The data outlives the stack (README "What cdk destroy leaves"), so must what the instance sits in: a subnet
+    // or security group still in use cannot be deleted (the destroy would fail on it), and without the admin
+    // secret nobody could sign in to export the data.
+    const held = [
+      network.vpc,
+      ...network.vpc.isolatedSubnets,
+      network.instanceSecurityGroup,
+      this.adminSecret,
+    ];
+    for (const resource of held) resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
     return instance;
   }
 }

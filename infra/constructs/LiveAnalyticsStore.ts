@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { LiveAnalyticsSinkConfig } from '../config.js';
-import { ENV, type ResourceNames, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
+import { ENV, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
 import type { PfmFunction } from './PfmFunction.js';
 import type { PredictionStore } from './PredictionStore.js';
 
@@ -17,7 +17,6 @@ const TABLE_IDS: Record<TimestreamTableKey, string> = {
 
 export interface LiveAnalyticsStoreProps {
   settings: LiveAnalyticsSinkConfig;
-  names: ResourceNames;
   key: kms.IKey;
 }
 
@@ -49,13 +48,16 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
 
   constructor(scope: Construct, id: string, props: LiveAnalyticsStoreProps) {
     super(scope, id);
-    const databaseName = props.names.timestreamDatabase;
     this.errorReportBucket = this.rejectedRecordsBucket();
-    this.database = new timestream.CfnDatabase(this, 'Database', {
-      databaseName,
-      kmsKeyId: props.key.keyArn,
-    });
+    // Retained with its tables (the prediction history outlives the stack; README "What cdk destroy leaves"),
+    // so CloudFormation names it: a fixed name would collide with the retained database on the next deploy.
+    this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: props.key.keyArn });
     this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const databaseName = this.database.ref;
+    new CfnOutput(this, 'DatabaseName', {
+      description: 'Timestream database (Grafana: the dashboard variable "database")',
+      value: databaseName,
+    });
     acknowledgeMaintenanceMode(this.database);
     const table = (key: TimestreamTableKey) => this.table(key, databaseName, props.settings);
     this.tables = {

@@ -32,19 +32,16 @@ export class RetrainingEvents extends Construct {
     const { names, key } = props;
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: names.eventBus });
     this.queueDlq = encryptedQueue(this, 'RetrainingDlq', {
-      queueName: names.retrainingDlq,
       key,
       deadLetterFor: 'the retraining queue (messages a retraining job failed to process 5 times)',
     });
     this.queue = encryptedQueue(this, 'RetrainingQueue', {
-      queueName: names.retrainingQueue,
       key,
       // A retraining job may hold a message for a while before it deletes it.
       visibilityTimeout: Duration.minutes(15),
       deadLetter: { queue: this.queueDlq, maxReceiveCount: 5 },
     });
     this.ruleDlq = encryptedQueue(this, 'RuleDlq', {
-      queueName: names.retrainingRuleDlq,
       key,
       deadLetterFor: 'the retraining rule targets (events EventBridge could not deliver)',
     });

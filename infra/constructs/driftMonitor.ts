@@ -11,8 +11,6 @@ import { StreamProcessor } from './StreamProcessor.js';
 export interface DriftMonitorProps {
   stream: kinesis.IStream;
   key: kms.IKey;
-  /** Name of the on-failure queue. */
-  failureQueueName: string;
   settings: PfmStackConfig['drift'];
   /** Where the retraining events go. */
   bus: events.IEventBus;
@@ -33,7 +31,6 @@ export function driftMonitor(scope: Construct, id: string, props: DriftMonitorPr
   const processor = new StreamProcessor(scope, id, {
     stream: props.stream,
     key: props.key,
-    failureQueueName: props.failureQueueName,
     function: {
       entry: LAMBDA_ENTRIES.drift,
       serviceName: SERVICE_NAMES.drift,

@@ -25,6 +25,15 @@ function resourcesOf(type: string, settings = {}): Resources {
   return synth(settings).template.findResources(type) as Resources;
 }
 
+/** The one queue whose logical id starts with this construct path (CloudFormation names the queues). */
+function queueIdOf(idPrefix: string, settings = {}): string {
+  const found = Object.keys(synth(settings).template.findResources('AWS::SQS::Queue')).filter((id) =>
+    id.startsWith(idPrefix),
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as string;
+}
+
 function logicalIdOf(type: string, props: object, settings = {}): string {
   const found = Object.keys(synth(settings).template.findResources(type, { Properties: props }));
   expect(found).toHaveLength(1);
@@ -71,7 +80,7 @@ describe('PfmStack: the inference function', () => {
             PFM_MODEL_DIR: '/var/task/model/artifacts',
             PFM_MODEL_SEQUENCE: '1',
             PFM_SINK: 'timestream',
-            TIMESTREAM_DATABASE: names.timestreamDatabase,
+            TIMESTREAM_DATABASE: { Ref: Match.stringLikeRegexp('^StoreDatabase') },
             TIMESTREAM_TABLE: 'predictions',
             TIMESTREAM_QUARANTINE_TABLE: 'quarantine',
           }),
@@ -96,18 +105,9 @@ describe('PfmStack: the inference function', () => {
         },
       },
     );
-    const queue = logicalIdOf(
-      'AWS::SQS::Queue',
-      { QueueName: names.inferenceFailures },
-      {
-        inference: {
-          batchSize: 250,
-          maxBatchingWindowSeconds: 2,
-          parallelizationFactor: 4,
-          retryAttempts: 5,
-        },
-      },
-    );
+    const queue = queueIdOf('InferenceOnFailure', {
+      inference: { batchSize: 250, maxBatchingWindowSeconds: 2, parallelizationFactor: 4, retryAttempts: 5 },
+    });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fn },
       BatchSize: 250,
@@ -120,8 +120,13 @@ describe('PfmStack: the inference function', () => {
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
     });
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: Match.objectLike({
+        QueueName: Match.absent(),
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+      }),
+    });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: names.inferenceFailures,
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
   });
@@ -228,7 +233,7 @@ describe('PfmStack: the drift state table and drift scores', () => {
       Environment: {
         Variables: Match.objectLike({
           PFM_SINK: 'timestream',
-          TIMESTREAM_DATABASE: names.timestreamDatabase,
+          TIMESTREAM_DATABASE: { Ref: Match.stringLikeRegexp('^StoreDatabase') },
           TIMESTREAM_DRIFT_TABLE: 'drift_scores',
         }),
       },
@@ -261,7 +266,7 @@ describe('PfmStack: Timestream sink', () => {
       sink: { kind: 'timestream', memoryRetentionHours: 12, magneticRetentionDays: 30 },
     });
     template.hasResourceProperties('AWS::Timestream::Database', {
-      DatabaseName: names.timestreamDatabase,
+      DatabaseName: Match.absent(),
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
     for (const table of ['predictions', 'quarantine', 'drift_scores']) {
@@ -379,8 +384,8 @@ describe('PfmStack: retraining events', () => {
   it('routes the drift events to the encrypted topic and to the retraining queue with a DLQ', () => {
     const { template } = synth(FULL_SETTINGS);
     const topic = logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS);
-    const queue = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingQueue }, FULL_SETTINGS);
-    const dlq = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingDlq }, FULL_SETTINGS);
+    const queue = queueIdOf('EventsRetrainingQueue', FULL_SETTINGS);
+    const dlq = queueIdOf('EventsRetrainingDlq', FULL_SETTINGS);
     template.hasResourceProperties('AWS::Events::EventBus', { Name: names.eventBus });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^EventsBus') },
@@ -399,7 +404,6 @@ describe('PfmStack: retraining events', () => {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: names.retrainingQueue,
       KmsMasterKeyId: Match.anyValue(),
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
     });
@@ -514,13 +518,8 @@ describe('PfmStack: alarms', () => {
         AlarmActions: [topic],
       });
     }
-    for (const queue of [
-      names.inferenceFailures,
-      names.driftFailures,
-      names.retrainingDlq,
-      names.retrainingRuleDlq,
-    ]) {
-      const id = logicalIdOf('AWS::SQS::Queue', { QueueName: queue }, FULL_SETTINGS);
+    for (const queue of ['InferenceOnFailure', 'DriftOnFailure', 'EventsRetrainingDlq', 'EventsRuleDlq']) {
+      const id = queueIdOf(queue, FULL_SETTINGS);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
