@@ -165,7 +165,7 @@ export class InfluxDbStore extends Construct implements PredictionStore {
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The InfluxDB admin password is set once at instance creation; Timestream for InfluxDB offers no rotation hook for it. Change it in InfluxDB and update the secret.',
+        'Timestream for InfluxDB admin credentials can be rotated by a Secrets Manager rotation function (Timestream Developer Guide, "How Timestream for InfluxDB uses secrets"), but Secrets Manager has no hosted rotation for InfluxDB and this stack deploys none: the function would need the secret in its engine/dbIdentifier format and a place in the isolated VPC. Until then rotate by hand: change the password in InfluxDB, then update this secret.',
     });
     return secret;
   }

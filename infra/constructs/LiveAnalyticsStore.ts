@@ -25,7 +25,7 @@ function acknowledgeMaintenanceMode(resource: Construct): void {
   Validations.of(resource).acknowledge({
     id: 'CloudFormation-Validate::W3697',
     reason:
-      'sink.kind=timestream is the opt-in choice for accounts that already use Timestream for LiveAnalytics; others use sink.kind=influxdb.',
+      'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 and in maintenance; sink.kind=timestream serves only accounts that already have it (a new account fails at CreateDatabase). Accounts without it set sink.kind=influxdb.',
   });
 }
 
