@@ -101,10 +101,14 @@ export class PfmStack extends Stack {
       : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink });
   }
 
-  /** Every function's errors, the stream functions' iterator age, and the queues that should stay empty. */
+  /**
+   * The stream's age and throttling, every function's errors, throttles and near-timeouts, the stream functions'
+   * iterator age and failure-destination deliveries, and the queues that should stay empty.
+   */
   private pipelineAlarms(alerts: PfmStackConfig['alerts']): PipelineAlarms {
     return new PipelineAlarms(this, 'Alarms', {
       topic: this.alertsTopic,
+      stream: this.stream,
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
       functions: { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) },
       failureQueues: {

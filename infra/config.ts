@@ -4,11 +4,24 @@ import { DEFAULT_NAME_PREFIX } from './constants.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * The event source mappings' retry defaults: those of the AWS Solutions Constructs' aws-kinesisstreams-lambda
+ * (core/lib/lambda-event-source-mapping-defaults.ts: retryAttempts 500, maxRecordAge 24 h, bisect on error).
+ * With the handler riding out each sink outage for most of its timeout, 500 attempts span hours, not seconds.
+ */
+export const STREAM_RETRY_DEFAULTS = { retryAttempts: 500, maxRecordAgeSeconds: 86_400 } as const;
+
 // Lambda's own limits: a Kinesis event source mapping accepts these ranges, and CloudFormation would
 // reject anything else only after a deploy had started.
 const lambdaSizing = {
   memoryMb: int(128, 10_240),
   timeoutSeconds: int(1, 900),
+  /**
+   * Executions the function keeps to itself and may not exceed. Off by default: Lambda keeps 100 units of an
+   * account's concurrency unreserved, so an account whose quota is still the new-account 10 refuses any
+   * reservation and the deploy would fail (README, "Reserved concurrency").
+   */
+  reservedConcurrency: int(1, 10_000).optional(),
 };
 const kinesisSource = {
   batchSize: int(1, 10_000),
@@ -41,9 +54,11 @@ const inferenceSchema = z
     batchSize: kinesisSource.batchSize.default(500),
     maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(5),
     parallelizationFactor: kinesisSource.parallelizationFactor.default(1),
-    retryAttempts: kinesisSource.retryAttempts.default(3),
-    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    retryAttempts: kinesisSource.retryAttempts.default(STREAM_RETRY_DEFAULTS.retryAttempts),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(STREAM_RETRY_DEFAULTS.maxRecordAgeSeconds),
     startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+    /** Caps the scoring function, so a stream resharded up cannot take the account's concurrency from the rest. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
     /**
      * Timestream record version of every prediction (PFM_MODEL_SEQUENCE): raise it with every model you deploy
      * (e.g. the training time in epoch seconds) so re-scored readings overwrite older predictions.
@@ -60,8 +75,8 @@ const driftSchema = z
     maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(30),
     /** Lambda's tumbling windows last at most 15 minutes. */
     tumblingWindowSeconds: int(1, 900).default(300),
-    retryAttempts: kinesisSource.retryAttempts.default(3),
-    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    retryAttempts: kinesisSource.retryAttempts.default(STREAM_RETRY_DEFAULTS.retryAttempts),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(STREAM_RETRY_DEFAULTS.maxRecordAgeSeconds),
     startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
   })
   .strict();
@@ -112,6 +127,8 @@ const simulatorSchema = z
     seed: z.number().int().default(42),
     /** Drift specs as `pfm simulate --drift` takes them, e.g. `torqueNm:offset:5@+600s`. */
     drift: z.array(z.string().min(1)).default([]),
+    /** 1 keeps scheduled runs from overlapping; see inference.reservedConcurrency for why it is off by default. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
   })
   .strict();
 
@@ -124,6 +141,8 @@ const agentSchema = z
       .regex(/^[a-z0-9][a-z0-9.:-]*$/, 'expected a Bedrock model or inference profile id')
       .optional(),
     idleSessionTtlSeconds: int(60, 3_600).default(600),
+    /** Keeps executions for operators' questions whatever the stream functions take. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -155,7 +174,19 @@ const configSchema = z
     simulator: simulatorSchema.prefault({}),
     agent: agentSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A cap below what the stream feeds at once would throttle the function's own reads of it.
+    const needed = (c.stream.shardCount ?? 0) * c.inference.parallelizationFactor;
+    const reserved = c.inference.reservedConcurrency;
+    if (reserved !== undefined && reserved < needed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inference', 'reservedConcurrency'],
+        message: `must be at least stream.shardCount x inference.parallelizationFactor = ${needed} (one invocation per shard and batch at once)`,
+      });
+    }
+  });
 
 /** The stack's settings as given (every field optional; see {@link PfmStackConfig} for the defaults). */
 export type PfmStackSettings = z.input<typeof configSchema>;

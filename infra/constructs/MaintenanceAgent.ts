@@ -44,6 +44,7 @@ export class MaintenanceAgent extends Construct {
       description: 'Bedrock agent action group: fleet risk queries against the prediction store',
       memoryMb: 512,
       timeoutSeconds: 30,
+      reservedConcurrency: props.settings.reservedConcurrency,
       environment: { ...props.store.environment },
       ...props.store.placement,
     });

@@ -33,6 +33,7 @@ export function inferenceProcessor(
       description: 'Scores batches of readings with the packaged ONNX model and writes predictions',
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
+      reservedConcurrency: settings.reservedConcurrency,
       model: true,
       onnxRuntime: true,
       environment: {

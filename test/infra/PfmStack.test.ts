@@ -116,7 +116,7 @@ describe('PfmStack: the inference function', () => {
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumRetryAttempts: 5,
-      MaximumRecordAgeInSeconds: 3600,
+      MaximumRecordAgeInSeconds: 86_400,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
     });
@@ -147,7 +147,8 @@ describe('PfmStack: the drift function', () => {
       TumblingWindowInSeconds: 600,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      MaximumRetryAttempts: 3,
+      MaximumRetryAttempts: 500,
+      MaximumRecordAgeInSeconds: 86_400,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'processors/drift/index.handler',
@@ -541,6 +542,115 @@ describe('PfmStack: alarms', () => {
       Statistic: 'Sum',
       Threshold: 100,
       AlarmActions: [topic],
+    });
+  });
+});
+
+describe('PfmStack: alarms on the stream and on every function', () => {
+  const alarms = () => Object.values(resourcesOf('AWS::CloudWatch::Alarm', FULL_SETTINGS));
+  const topic = () => ({
+    Ref: logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS),
+  });
+
+  it('alarms on the stream: oldest unread record, throttled reads, throttled writes', () => {
+    const stream = { Ref: logicalIdOf('AWS::Kinesis::Stream', { Name: names.stream }, FULL_SETTINGS) };
+    const template = synth(FULL_SETTINGS).template;
+    for (const [metric, statistic, threshold] of [
+      ['GetRecords.IteratorAgeMilliseconds', 'Maximum', 60_000],
+      ['ReadProvisionedThroughputExceeded', 'Sum', 0],
+      ['WriteProvisionedThroughputExceeded', 'Sum', 0],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Kinesis',
+        MetricName: metric,
+        Statistic: statistic,
+        Threshold: threshold,
+        Dimensions: [{ Name: 'StreamName', Value: stream }],
+        AlarmActions: [topic()],
+        OKActions: [topic()],
+      });
+    }
+  });
+
+  it.each([
+    ['inference', 60],
+    ['drift', 120],
+    ['simulator', 60],
+    ['agent', 30],
+  ])('alarms on %s throttles and on a run past 80%% of its %i s timeout', (fn, timeoutSeconds) => {
+    const id = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: Match.stringLikeRegexp(`/${fn}/index.handler$`) },
+      FULL_SETTINGS,
+    );
+    const template = synth(FULL_SETTINGS).template;
+    const dimensions = [{ Name: 'FunctionName', Value: { Ref: id } }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Dimensions: dimensions,
+      Threshold: 0,
+      AlarmActions: [topic()],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Duration',
+      Statistic: 'Maximum',
+      Dimensions: dimensions,
+      Threshold: timeoutSeconds * 1000 * 0.8,
+      AlarmActions: [topic()],
+    });
+  });
+
+  it('alarms when a stream function cannot hand a given-up batch to its on-failure queue', () => {
+    const onFailure = alarms().filter((a) => a.Properties.MetricName === 'DestinationDeliveryFailures');
+    expect(onFailure).toHaveLength(2);
+    for (const a of onFailure) expect(a.Properties.AlarmActions).toEqual([topic()]);
+  });
+});
+
+describe('PfmStack: retries that outlast an outage', () => {
+  it.each(['inference', 'drift'])(
+    '%s reads the stream with the Solutions Constructs defaults: bisect, 500 retries, 24 h',
+    (fn) => {
+      const id = logicalIdOf('AWS::Lambda::Function', { Handler: `processors/${fn}/index.handler` });
+      synth().template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: id },
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 500,
+        MaximumRecordAgeInSeconds: 86_400,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    },
+  );
+});
+
+describe('PfmStack: reserved concurrency', () => {
+  it('reserves none by default (a new account with a quota of 10 refuses any reservation)', () => {
+    for (const fn of Object.values(resourcesOf('AWS::Lambda::Function', FULL_SETTINGS))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('caps the scoring function and keeps executions for the agent and the simulator when asked', () => {
+    const settings = {
+      ...FULL_SETTINGS,
+      inference: { reservedConcurrency: 20 },
+      agent: { ...FULL_SETTINGS.agent, reservedConcurrency: 5 },
+      simulator: { ...FULL_SETTINGS.simulator, reservedConcurrency: 1 },
+    };
+    const { template } = synth(settings);
+    for (const [fn, reserved] of [
+      ['processors/inference', 20],
+      ['processors/agent', 5],
+      ['stream/simulator', 1],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `${fn}/index.handler`,
+        ReservedConcurrentExecutions: reserved,
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/drift/index.handler',
+      ReservedConcurrentExecutions: Match.absent(),
     });
   });
 });

@@ -12,8 +12,13 @@ describe('resolveStackConfig', () => {
       memoryMb: 1024,
       timeoutSeconds: 60,
       batchSize: 500,
-      retryAttempts: 3,
+      retryAttempts: 500,
+      maxRecordAgeSeconds: 86_400,
     });
+    expect(c.inference.reservedConcurrency).toBeUndefined();
+    expect(c.drift).toMatchObject({ retryAttempts: 500, maxRecordAgeSeconds: 86_400 });
+    expect(c.agent.reservedConcurrency).toBeUndefined();
+    expect(c.simulator.reservedConcurrency).toBeUndefined();
     expect(c.drift.tumblingWindowSeconds).toBe(300);
     expect(c.simulator.enabled).toBe(false);
     expect(c.agent.enabled).toBe(false);
@@ -96,5 +101,15 @@ describe('resolveStackConfig', () => {
     expect(error).toBeInstanceOf(PfmError);
     expect((error as PfmError).code).toBe('CONFIG_INVALID');
     expect((error as PfmError).message).toContain(path);
+  });
+
+  it('refuses a reserved concurrency below what the provisioned stream feeds the function at once', () => {
+    const settings = {
+      stream: { capacity: 'provisioned', shardCount: 4 },
+      inference: { parallelizationFactor: 2, reservedConcurrency: 7 },
+    } as const;
+    expect(() => resolveStackConfig(settings)).toThrow(/inference\.reservedConcurrency.*at least .* = 8/);
+    const enough = { ...settings, inference: { parallelizationFactor: 2, reservedConcurrency: 8 } };
+    expect(resolveStackConfig(enough).inference.reservedConcurrency).toBe(8);
   });
 });
