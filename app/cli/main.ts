@@ -6,6 +6,7 @@ Usage:
   pfm run [options]            the whole pipeline locally: kinesis-local, simulator, runner, inference, store
   pfm simulate [options]       write simulated readings to a Kinesis stream or a CSV file
   pfm consume [options]        run the inference processor on an existing Kinesis stream
+  pfm replay [options]         re-drive the batches that failed (on-failure queue records or dead letters)
   pfm score --in F --out F     score a CSV in the AI4I column layout
   pfm ask "question"           which machines are at risk and why, one machine, drift (Bedrock agent or local)
   pfm ui [--data DIR]          the dashboard over a finished run's data directory
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runCommand,
   simulate: async () => (await import('./simulate.js')).simulateCommand,
   consume: async () => (await import('./consume.js')).consumeCommand,
+  replay: async () => (await import('./replay.js')).replayCommand,
   score: async () => (await import('./score.js')).scoreCommand,
   drift: async () => (await import('./drift.js')).driftCommand,
   ask: async () => (await import('./ask.js')).askCommand,
