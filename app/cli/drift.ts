@@ -11,7 +11,7 @@ import { emptyWindow } from '../../processors/drift/window.js';
 import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import type { SensorReading } from '../../schemas/reading.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
-import { existingStorePath, resolveDataDir } from './dataDir.js';
+import { existingStorePath, resolveRunDir } from './dataDir.js';
 import { renderTable } from './format.js';
 import { parseReadingsCsv } from './score.js';
 
@@ -88,7 +88,7 @@ async function eventsCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const path = join(resolveDataDir(values.data), EVENT_LOG_FILE);
+  const path = join(resolveRunDir(values.data), EVENT_LOG_FILE);
   if (!existsSync(path)) {
     console.error(`no drift events at ${path} (the drift monitor has not written any yet)`);
     return 1;
@@ -119,7 +119,7 @@ async function scoresCommand(argv: string[]): Promise<number> {
       limit: { type: 'string' },
     },
   });
-  const store = await openDuckDbStore(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
+  const store = await openDuckDbStore(existingStorePath(resolveRunDir(values.data)), { readOnly: true });
   try {
     const rows = await store.driftScores.latest({
       ...(values.scope ? { scope: values.scope } : {}),

@@ -50,7 +50,7 @@ export interface ProgressSample {
   elapsedMs: number;
   recordsPerSecond: number;
   lagRecords: number;
-  millisBehindLatest: number;
+  lagMs: number;
 }
 
 /** GET /api/status: whether a pipeline is running and how it is doing. */
@@ -69,14 +69,14 @@ export interface StatusView {
     predictedFailures: number;
     recordsPerSecond: number | null;
     lagRecords: number | null;
-    millisBehindLatest: number | null;
+    lagMs: number | null;
     elapsedMs: number | null;
     devices: number;
     quarantinedByCode: Record<string, number>;
     predictedByMode: Record<FailureMode, number>;
   };
   /** Columns for the throughput chart: times in epoch seconds. */
-  history: { time: number[]; recordsPerSecond: number[]; lagRecords: number[]; millisBehindLatest: number[] };
+  history: { time: number[]; recordsPerSecond: number[]; lagRecords: number[]; lagMs: number[] };
 }
 
 /** How a machine's recent risk reads at a glance (display bands, not the model's decision thresholds). */

@@ -62,7 +62,7 @@ export function appendSample(
       elapsedMs: progress.elapsedMs,
       recordsPerSecond: progress.recordsPerSecond,
       lagRecords: progress.lagRecords,
-      millisBehindLatest: progress.millisBehindLatest,
+      lagMs: progress.lagMs,
     },
   ];
   return next.slice(Math.max(0, next.length - max));
@@ -93,7 +93,7 @@ export function statusView(input: {
       predictedFailures: p?.predictedFailures ?? counts.predictedFailures,
       recordsPerSecond: p?.recordsPerSecond ?? null,
       lagRecords: p?.lagRecords ?? null,
-      millisBehindLatest: p?.millisBehindLatest ?? null,
+      lagMs: p?.lagMs ?? null,
       elapsedMs: p?.elapsedMs ?? null,
       devices: counts.devices,
       quarantinedByCode: counts.quarantinedByCode,
@@ -103,7 +103,7 @@ export function statusView(input: {
       time: input.samples.map((s) => seconds(s.at)),
       recordsPerSecond: input.samples.map((s) => s.recordsPerSecond),
       lagRecords: input.samples.map((s) => s.lagRecords),
-      millisBehindLatest: input.samples.map((s) => s.millisBehindLatest),
+      lagMs: input.samples.map((s) => s.lagMs),
     },
   };
 }

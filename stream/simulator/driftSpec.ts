@@ -111,7 +111,7 @@ function parseTime(time: string, span: RunSpan | undefined, fail: (why: string) 
 }
 
 function checkWithinRun(fromTime: number, run: RunSpan, fail: (why: string) => never): void {
-  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const covers =
     run.end === undefined
       ? `the run starts at ${iso(run.start)} and goes on live`

@@ -270,7 +270,7 @@ function renderKpis(status, machines, drift, events) {
     tile(
       'Lag',
       int(p.lagRecords),
-      p.millisBehindLatest === null ? 'live runs only' : `${int(p.millisBehindLatest)} ms behind`,
+      p.lagMs === null ? 'live runs only' : `${int(p.lagMs)} ms behind`,
       lagTone,
       p.lagRecords === null ? '' : 'rec',
     ),

@@ -101,7 +101,7 @@ describe('appendSample', () => {
       elapsedMs: 2000,
       recordsPerSecond: 2000,
       lagRecords: 94,
-      millisBehindLatest: 40,
+      lagMs: 40,
     });
   });
 });
@@ -112,7 +112,7 @@ describe('statusView', () => {
       live: true,
       progress: progress(),
       counts,
-      samples: [{ at: 2000, elapsedMs: 1, recordsPerSecond: 5, lagRecords: 6, millisBehindLatest: 7 }],
+      samples: [{ at: 2000, elapsedMs: 1, recordsPerSecond: 5, lagRecords: 6, lagMs: 7 }],
       deadLetters: 99,
       dataDir: '/d',
       now: 3000,
@@ -133,7 +133,7 @@ describe('statusView', () => {
       time: [2],
       recordsPerSecond: [5],
       lagRecords: [6],
-      millisBehindLatest: [7],
+      lagMs: [7],
     });
     expect(
       statusView({
