@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { DriftMonitor } from '../../processors/drift/DriftMonitor.js';
 import { KinesisWriter } from '../../stream/kinesis/KinesisWriter.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
@@ -35,7 +36,7 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
   const teardown = new Teardown();
   teardown.defer(() => stack.close());
   try {
-    const drift: DriftMonitor | undefined =
+    const local =
       settings.driftWindowRecords > 0
         ? createLocalDriftMonitor({
             ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
@@ -47,6 +48,9 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
             clock,
           })
         : undefined;
+    const drift: DriftMonitor | undefined = local?.monitor;
+    // The dashboard shows each drift statistic against the value at which it breaches; `pfm ui` reads them here.
+    if (local) writeFileSync(paths.driftLimits, `${JSON.stringify(local.limits)}\n`);
     const stream = await openStream({
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       logFile: paths.kinesisLocalLog,

@@ -23,6 +23,8 @@ export const RUN_FILES = {
   driftCheckpoints: 'drift-checkpoints.json',
   driftDeadLetter: 'drift-dead-letter.jsonl',
   driftEvents: EVENT_LOG_FILE,
+  /** At which value each drift statistic breaches (see driftLimits.ts). */
+  driftLimits: 'drift-limits.json',
   kinesisLocalLog: 'kinesis-local.log',
   /** What the run was asked to do and how it ended (see RunManifest). */
   manifest: 'run.json',
