@@ -1,6 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DATA_DIR_FILES } from './runFiles.js';
 
 /** Who holds a data directory's writer lock: enough for a person to find the process and decide. */
@@ -23,8 +23,9 @@ export class DataDirInUseError extends Error {
     readonly dataDir: string,
     readonly holder: LockHolder,
   ) {
+    const rel = relative(process.cwd(), dataDir);
     super(
-      `${dataDir} is in use by another run: pid ${holder.pid} (${holder.command}) on ${holder.host}, started ${holder.startedAt}; ` +
+      `${rel && !rel.startsWith('..') ? rel : dataDir} is in use by another run: pid ${holder.pid} (${holder.command}) on ${holder.host}, started ${holder.startedAt}; ` +
         'wait for it to finish or stop it (Ctrl-C), or give this run another --data DIR',
     );
   }

@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DriftCore } from '../../processors/drift/core.js';
 import { calibrationFor, effectiveN } from '../../processors/drift/scores.js';
 import { chiSquareIsf, normalQuantile } from '../../processors/drift/statistics.js';
-import type {
-  DriftCalibration,
-  FeatureCalibration,
-  ScopeKey,
-} from '../../processors/drift/types.js';
+import type { DriftCalibration, FeatureCalibration, ScopeKey } from '../../processors/drift/types.js';
 
 // A drift statistic means little without the value at which the monitor would call it a breach: "PSI 0.80,
 // OK" reads as a bug until one sees that the limit for that window is 1.3. The monitor decides on p-values

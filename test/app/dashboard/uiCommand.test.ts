@@ -73,7 +73,9 @@ describe('pfm ui', () => {
     try {
       const held = ui(['--data', dataDir, '--port', '0']);
       expect(await held.exit).toBe(1);
-      expect(held.stderr()).toMatch(/is still being written by a running pipeline; its live dashboard shows it/);
+      expect(held.stderr()).toMatch(
+        /is still being written by a running pipeline; its live dashboard shows it/,
+      );
     } finally {
       await writer.close();
     }
