@@ -22,7 +22,7 @@ import {
   remainingFailures,
   replayFailures,
 } from '../replay/replayFailures.js';
-import { resolveDataDir } from './dataDir.js';
+import { resolveRunDir } from './dataDir.js';
 import { formatNumber, renderTable } from './format.js';
 import { positiveInt } from './query.js';
 
@@ -33,14 +33,15 @@ and runs them through the same inference handler and sink, then says what it cou
 
 Usage:
   pfm replay --failures FILE [options]    records from the stack's on-failure queue (see README, "Replaying failures")
-  pfm replay [--dead-letter FILE]         the local runner's dead letters (default <data>/${RUN_FILES.deadLetter})
+  pfm replay [--dead-letter FILE]         the local runner's dead letters (default the latest run's ${RUN_FILES.deadLetter})
 
 Options:
   --failures FILE     JSON lines of on-failure message bodies, or the output of \`aws sqs receive-message\`
   --dead-letter FILE  the dead-letter file of \`pfm run\` / \`pfm consume\`
   --endpoint URL      Kinesis endpoint (default: the SDK's, e.g. AWS_ENDPOINT_URL_KINESIS)
-  --data DIR          the embedded store (PFM_SINK=duckdb, the default) and default dead-letter file
-                      (default ./pfm-data or PFM_DATA_DIR); other sinks are configured as the Lambda is
+  --data DIR          the embedded store (PFM_SINK=duckdb, the default) and default dead-letter file: the
+                      data directory's latest run, or one run's folder (default ./pfm-data or PFM_DATA_DIR);
+                      other sinks are configured as the Lambda is
                       (PFM_SINK=influxdb|timestream with their variables)
   --batch-size N      records per handler call (default 500)
   --patience-ms N     how long one batch may wait out a store that refuses writes (default 60000)
@@ -72,7 +73,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const batchSize = positiveInt(values['batch-size'], '--batch-size');
   const patienceMs = positiveInt(values['patience-ms'], '--patience-ms');
-  const dataDir = resolveDataDir(values.data);
+  // `pfm run` keeps each run in a folder of its own: its dead letters and store are the latest run's.
+  const dataDir = resolveRunDir(values.data);
   const client = createKinesisClient(values.endpoint ? { endpoint: values.endpoint } : {});
   try {
     const { failures, source } = await loadFailures(values, dataDir, client);

@@ -24,7 +24,7 @@ afterEach(() => {
   for (const s of spies) s.mockRestore();
 });
 
-const COMMANDS = ['run', 'simulate', 'consume', 'score', 'ask', 'ui', 'top', 'query', 'drift'];
+const COMMANDS = ['run', 'simulate', 'consume', 'replay', 'score', 'ask', 'ui', 'top', 'query', 'drift'];
 
 describe('pfm --help', () => {
   it.each([[['--help']], [['-h']], [['help']]])('pfm %j prints the usage and exits 0', async (argv) => {
