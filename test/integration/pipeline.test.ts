@@ -22,7 +22,9 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('local pipeline, end to end through kinesis-local', () => {
+// Each run drives a real kinesis-local and the whole pipeline (about 30 s alone on 2 cores); the suite's 60 s
+// default leaves no room when other suites share the cores, so these runs get a larger ceiling.
+describe('local pipeline, end to end through kinesis-local', { timeout: 180_000 }, () => {
   it('accounts for every record: scored + quarantined = produced, with each poison kind quarantined', async () => {
     const dataDir = tempDir();
     const summary = await runLocalPipeline({
