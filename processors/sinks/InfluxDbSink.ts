@@ -2,6 +2,7 @@ import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backo
 import { PfmError } from '../../kernel/errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
 import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
+import { fixedCredentials, type InfluxCredentials } from './InfluxCredentials.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';
@@ -15,6 +16,8 @@ export interface InfluxDbSinkOptions extends RetryHooks {
   /** Retention policy (`rp`); the database's default when undefined. */
   retentionPolicy?: string;
   auth?: ResolvedInfluxAuth;
+  /** Credentials that can be read again after a 401/403 (a rotated token); they take precedence over `auth`. */
+  credentials?: InfluxCredentials;
   /** Lines per request; default 5,000 (InfluxDB's advice for batch size). */
   batchLines?: number;
   /** Requests in flight at once; default 4. */
@@ -59,6 +62,7 @@ const CONFIG_SERVER_ERROR = /retention policy not found|database not found/i;
 export class InfluxDbSink implements PredictionSink, QuarantineSink {
   private readonly writeUrl: string;
   private readonly headers: Record<string, string>;
+  private readonly credentials: InfluxCredentials;
   private readonly batchLines: number;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
@@ -74,10 +78,8 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     if (options.retentionPolicy !== undefined) url.searchParams.set('rp', options.retentionPolicy);
     url.searchParams.set('precision', 'ms');
     this.writeUrl = url.toString();
-    this.headers = {
-      'content-type': 'text/plain; charset=utf-8',
-      ...authHeader(options.auth ?? { kind: 'none' }),
-    };
+    this.headers = { 'content-type': 'text/plain; charset=utf-8' };
+    this.credentials = options.credentials ?? fixedCredentials(options.auth ?? { kind: 'none' });
     this.batchLines = options.batchLines ?? SINK_DEFAULTS.influxBatchLines;
     this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
     this.timeoutMs = options.timeoutMs ?? SINK_DEFAULTS.influxTimeoutMs;
@@ -158,12 +160,13 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
 
   /** One request with its retries: ok, or the server's reason for refusing some of its lines. */
   private async post(body: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(this.writeUrl, {
           method: 'POST',
-          headers: this.headers,
+          headers: { ...this.headers, ...this.credentials.header() },
           body,
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -183,6 +186,12 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
         return { ok: true };
       }
       const reason = errorText(await response.text()) || `HTTP ${status}`;
+      // A rotated token: read it again once, and retry with it (not counted as an attempt).
+      if ((status === 401 || status === 403) && !reauthenticated && (await this.credentials.refresh())) {
+        reauthenticated = true;
+        attempt--;
+        continue;
+      }
       if ((status === 400 || status === 422) && LINE_LEVEL_ERROR.test(reason)) return { ok: false, reason };
       const where = `InfluxDB ${this.options.url} (db ${this.options.database})`;
       const throttled = status === 429 || status === 503;
@@ -216,19 +225,6 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
         `${where} refused the write: HTTP ${status} ${reason}${hint(status)}`,
       );
     }
-  }
-}
-
-function authHeader(auth: ResolvedInfluxAuth): Record<string, string> {
-  switch (auth.kind) {
-    case 'none':
-      return {};
-    case 'token':
-      return { authorization: `Token ${auth.token}` };
-    case 'password':
-      return {
-        authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
-      };
   }
 }
 
