@@ -1,12 +1,24 @@
 import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
 import { PfmError } from '../../kernel/errors.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
-import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
+import {
+  PREDICTION_SERIES,
+  QUARANTINE_SERIES,
+  type SeriesSchema,
+  SINK_DEFAULTS,
+  SINK_QUARANTINE_CODES,
+} from './constants.js';
 import { fixedCredentials, type InfluxCredentials } from './InfluxCredentials.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';
-import { pointProblem, predictionPoint, quarantinePoint, refusedPrediction } from './seriesPoints.js';
+import {
+  pointProblem,
+  predictionPoint,
+  quarantinePoint,
+  refusedPrediction,
+  type SeriesPoint,
+} from './seriesPoints.js';
 import type { ResolvedInfluxAuth, RetrySettings } from './types.js';
 
 export interface InfluxDbSinkOptions extends RetryHooks {
@@ -133,6 +145,22 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
       unit: 'point',
       place: this.options.database,
     });
+  }
+
+  /**
+   * Writes points of another series (the drift monitor's scores) with the same batching, retries and credentials;
+   * returns the points refused (by index) with the server's reason.
+   */
+  async writePoints(points: readonly SeriesPoint[], schema: SeriesSchema): Promise<Refusal[]> {
+    const lines: Line[] = [];
+    const refusals: Refusal[] = [];
+    points.forEach((point, index) => {
+      const problem = pointProblem(point, schema) ?? lineProblem(point, schema);
+      if (problem === undefined) lines.push({ text: toLine(point, schema), index });
+      else refusals.push({ index, reason: problem });
+    });
+    refusals.push(...(await this.writeAll(lines)));
+    return refusals;
   }
 
   private async writeAll(lines: readonly Line[]): Promise<Refusal[]> {
