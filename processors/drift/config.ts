@@ -16,7 +16,8 @@ const driftEnvSchema = z
     PFM_MODEL_DIR: nonEmptyText.optional(),
     /**
      * Where scores go: the embedded store (duckdb); Timestream's drift table and CloudWatch metrics (timestream);
-     * CloudWatch metrics only (influxdb).
+     * measurement `drift_scores` of the InfluxDB bucket (INFLUXDB_* as the sinks read them) and CloudWatch metrics
+     * (influxdb).
      */
     PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
     PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),

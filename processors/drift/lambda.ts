@@ -6,6 +6,9 @@ import type { KinesisStreamStateResponse } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { keepAliveHandler } from '../../kernel/sdkClient.js';
+import { readInferenceConfig } from '../config.js';
+import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
+import { InfluxDbSink } from '../sinks/InfluxDbSink.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
 import { STORE_FILE } from '../store/constants.js';
@@ -15,6 +18,7 @@ import { createDriftCore } from './core.js';
 import { DynamoDbDriftStateStore } from './DynamoDbDriftStateStore.js';
 import { EventBridgePublisher } from './EventBridgePublisher.js';
 import { FileDriftStateStore } from './FileDriftStateStore.js';
+import { InfluxDbDriftScoreSink } from './InfluxDbDriftScoreSink.js';
 import { createTumblingWindowHandler, type TumblingWindowEvent } from './handler.js';
 import { MetricsDriftScoreSink } from './MetricsDriftScoreSink.js';
 import { modelEngineerFor } from './modelFeatures.js';
@@ -38,7 +42,29 @@ const core = createDriftCore({
 
 async function openScoreSink(): Promise<DriftScoreSink> {
   const metricsSink = new MetricsDriftScoreSink(metrics);
-  if (config.PFM_SINK === 'influxdb') return metricsSink;
+  if (config.PFM_SINK === 'influxdb') {
+    // The InfluxDB connection as the sinks read it; the scores go to the predictions' bucket.
+    const { sink } = readInferenceConfig(process.env);
+    if (sink.kind !== 'influxdb') throw new PfmError('CONFIG_INVALID', 'PFM_SINK: expected influxdb');
+    const influx = new InfluxDbDriftScoreSink({
+      sink: new InfluxDbSink({
+        url: sink.url,
+        database: sink.database,
+        retentionPolicy: sink.retentionPolicy,
+        credentials: await influxCredentials(sink.auth, readSecretWithPowertools),
+        timeoutMs: sink.timeoutMs,
+        retry: sink.retry,
+      }),
+      modelName: reference.modelName,
+    });
+    // The measurement feeds the Grafana drift panels and the agent; the metrics feed CloudWatch alarms.
+    return {
+      writeDriftScores: async (rows) => {
+        await influx.writeDriftScores(rows);
+        await metricsSink.writeDriftScores(rows);
+      },
+    };
+  }
   if (config.PFM_SINK === 'timestream') {
     const client = createTimestreamWriteClient();
     try {
