@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { type PfmStackConfig, type PfmStackSettings, resolveStackConfig } from './config.js';
-import { resourceNames } from './constants.js';
+import { ENV, resourceNames } from './constants.js';
 import { alertsTopic } from './constructs/alertsTopic.js';
 import { DriftStateTable } from './constructs/DriftStateTable.js';
 import { driftMonitor } from './constructs/driftMonitor.js';
@@ -98,7 +98,7 @@ export class PfmStack extends Stack {
     const common = { key: this.key };
     return sink.kind === 'influxdb'
       ? new InfluxDbStore(this, 'Store', { ...common, settings: sink })
-      : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink });
+      : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink, alerts: this.alertsTopic });
   }
 
   /**
@@ -131,6 +131,14 @@ export class PfmStack extends Stack {
     new CfnOutput(this, 'InferenceFailureQueueUrl', { value: this.inference.failureQueue.queueUrl });
     new CfnOutput(this, 'DriftFailureQueueUrl', { value: this.drift.failureQueue.queueUrl });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
-    if (this.agent) new CfnOutput(this, 'AgentId', { value: this.agent.agent.attrAgentId });
+    if (this.agent) {
+      new CfnOutput(this, 'AgentId', { value: this.agent.agent.attrAgentId });
+      new CfnOutput(this, 'AgentAliasId', { value: this.agent.alias.attrAgentAliasId });
+    }
+    if (this.store instanceof InfluxDbStore) {
+      new CfnOutput(this, 'InfluxDbUrl', { value: this.store.environment[ENV.influxUrl] as string });
+      new CfnOutput(this, 'InfluxDbAdminSecretArn', { value: this.store.adminSecret.secretArn });
+      new CfnOutput(this, 'InfluxDbTokenSecretArn', { value: this.store.tokenSecret.secretArn });
+    }
   }
 }

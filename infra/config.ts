@@ -104,10 +104,32 @@ const influxSinkSchema = z
       .enum(['InfluxIOIncludedT1', 'InfluxIOIncludedT2', 'InfluxIOIncludedT3'])
       .default('InfluxIOIncludedT1'),
     organization: z.string().min(1).max(64).default('pfm'),
-    bucket: z.string().min(2).max(64).default('predictions'),
+    bucket: z
+      .string()
+      .min(2)
+      .max(64)
+      // InfluxDB 2.x reserves names starting with "_" (_monitoring, _tasks); the 1.x APIs need a plain name.
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'expected letters, digits, "_", "." or "-", not starting with "_"',
+      )
+      .default('predictions'),
     multiAz: z.boolean().default(false),
+    /** Days between rotations of the functions' API token (Secrets Manager rotation; 1 to 365). */
+    tokenRotationDays: int(1, 365).default(30),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    // Timestream for InfluxDB storage types: 3,000 IOPS from 20 GiB; 12,000 and 16,000 IOPS from 400 GiB
+    // (Timestream for InfluxDB developer guide, "DB instance storage").
+    if (s.storageType !== 'InfluxIOIncludedT1' && s.allocatedStorageGb < 400) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allocatedStorageGb'],
+        message: `storage type ${s.storageType} needs at least 400 GB (InfluxIOIncludedT1 starts at 20 GB)`,
+      });
+    }
+  });
 
 const alertsSchema = z
   .object({
@@ -160,8 +182,9 @@ const configSchema = z
     namePrefix: z
       .string()
       .regex(
-        /^[a-z][a-z0-9-]{0,19}$/,
-        'expected 1-20 lowercase letters, digits or dashes, starting with a letter',
+        // No "--" and no trailing "-": the InfluxDB instance name (`<prefix>-influx`) allows neither.
+        /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/,
+        'expected 1-20 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash',
       )
       .default(DEFAULT_NAME_PREFIX),
     stream: streamSchema.prefault({}),
@@ -169,7 +192,8 @@ const configSchema = z
     drift: driftSchema.prefault({}),
     sink: z
       .discriminatedUnion('kind', [timestreamSinkSchema, influxSinkSchema])
-      .prefault({ kind: 'timestream' }),
+      // Timestream for InfluxDB: Timestream for LiveAnalytics takes no new customers since 2025-06-20.
+      .prefault({ kind: 'influxdb' }),
     alerts: alertsSchema.prefault({}),
     simulator: simulatorSchema.prefault({}),
     agent: agentSchema.prefault({}),

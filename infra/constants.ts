@@ -51,6 +51,7 @@ export const SERVICE_NAMES = {
   drift: 'pfm-drift',
   agent: 'pfm-agent',
   simulator: 'pfm-simulator',
+  influxToken: 'pfm-influx-token',
 } as const;
 /** The metric processors/inference/lambda.ts emits per batch for poison records. */
 export const QUARANTINE_METRIC = 'RecordsQuarantined';
@@ -61,6 +62,7 @@ export const LAMBDA_ENTRIES = {
   drift: 'processors/drift/lambda.ts',
   agent: 'processors/agent/lambda.ts',
   simulator: 'stream/simulator/lambda.ts',
+  influxToken: 'processors/influxToken/lambda.ts',
 } as const;
 
 /** Environment variable names the functions read (processors/config.ts and the Lambda entry points). */
@@ -77,6 +79,9 @@ export const ENV = {
   influxUrl: 'INFLUXDB_URL',
   influxDatabase: 'INFLUXDB_DATABASE',
   influxTokenSecretArn: 'INFLUXDB_TOKEN_SECRET_ARN',
+  influxOrg: 'INFLUXDB_ORG',
+  influxBucket: 'INFLUXDB_BUCKET',
+  influxAdminSecretArn: 'INFLUXDB_ADMIN_SECRET_ARN',
   eventBusName: 'PFM_EVENT_BUS',
   streamName: 'PFM_STREAM_NAME',
   simRecords: 'PFM_SIM_RECORDS',

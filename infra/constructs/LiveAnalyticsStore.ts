@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { LiveAnalyticsSinkConfig } from '../config.js';
@@ -18,6 +21,8 @@ const TABLE_IDS: Record<TimestreamTableKey, string> = {
 export interface LiveAnalyticsStoreProps {
   settings: LiveAnalyticsSinkConfig;
   key: kms.IKey;
+  /** Hears of every rejected-records report Timestream writes to the error-report bucket. */
+  alerts: sns.ITopic;
 }
 
 /** Timestream for LiveAnalytics takes no new customers: this store is for the accounts that already have it. */
@@ -45,6 +50,8 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
   readonly tables: Readonly<Record<TimestreamTableKey, timestream.CfnTable>>;
   /** Where Timestream writes its reports of rejected magnetic-store records. */
   readonly errorReportBucket: s3.Bucket;
+  /** Tells the alerts topic of each report written to the error-report bucket. */
+  readonly rejectedReportsRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: LiveAnalyticsStoreProps) {
     super(scope, id);
@@ -75,6 +82,34 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       [ENV.timestreamDatabase]: databaseName,
       [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
     };
+    this.rejectedReportsRule = this.reportRejections(props.alerts);
+  }
+
+  /**
+   * Records written to the magnetic store (older than the memory store's retention) are checked after the write
+   * call has succeeded; Timestream reports the ones it then rejects (a version conflict: the same reading re-scored
+   * with the same PFM_MODEL_SEQUENCE but other values) only as objects in the error-report bucket (developer guide,
+   * "Magnetic store writes": MagneticStoreRejectedDataLocation). The sink cannot see them, so each report becomes
+   * an alert naming the object; README ("Timestream for LiveAnalytics") says how to read and replay it.
+   */
+  private reportRejections(alerts: sns.ITopic): events.Rule {
+    const rule = new events.Rule(this, 'RejectedRecordsReports', {
+      description:
+        'Timestream rejected-records reports written to the error-report bucket: to the alerts topic',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.errorReportBucket.bucketName] } },
+      },
+    });
+    rule.addTarget(
+      new targets.SnsTopic(alerts, {
+        message: events.RuleTargetInput.fromText(
+          `Timestream rejected magnetic-store records (e.g. a version conflict): report s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')}`,
+        ),
+      }),
+    );
+    return rule;
   }
 
   grantWrite(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
@@ -106,6 +141,8 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: false,
+      // Object Created events to EventBridge, where reportRejections picks them up.
+      eventBridgeEnabled: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'rejected-records/',
       lifecycleRules: [{ expiration: Duration.days(90) }],

@@ -9,7 +9,7 @@ import {
 } from '../../infra/constants.js';
 import { PfmStack } from '../../infra/PfmStack.js';
 import { PfmError } from '../../kernel/errors.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, TIMESTREAM_SETTINGS } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const names = resourceNames();
@@ -79,10 +79,10 @@ describe('PfmStack: the inference function', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'pfm',
             PFM_MODEL_DIR: '/var/task/model/artifacts',
             PFM_MODEL_SEQUENCE: '1',
-            PFM_SINK: 'timestream',
-            TIMESTREAM_DATABASE: { Ref: Match.stringLikeRegexp('^StoreDatabase') },
-            TIMESTREAM_TABLE: 'predictions',
-            TIMESTREAM_QUARANTINE_TABLE: 'quarantine',
+            // The default store: Timestream for InfluxDB.
+            PFM_SINK: 'influxdb',
+            INFLUXDB_DATABASE: 'predictions',
+            INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
           }),
         },
       },
@@ -189,7 +189,7 @@ describe('PfmStack: the drift state table and drift scores', () => {
   });
 
   it.each([
-    ['timestream', {}],
+    ['timestream', TIMESTREAM_SETTINGS],
     ['influxdb', INFLUX_SETTINGS],
   ])('points the drift function at the table with a lease past its timeout (%s)', (_n, settings) => {
     const { template } = synth(settings);
@@ -228,7 +228,7 @@ describe('PfmStack: the drift state table and drift scores', () => {
   });
 
   it('with Timestream, names the drift table and lets the drift function write only that table', () => {
-    const { template } = synth();
+    const { template } = synth(TIMESTREAM_SETTINGS);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'processors/drift/index.handler',
       Environment: {
@@ -239,25 +239,42 @@ describe('PfmStack: the drift state table and drift scores', () => {
         }),
       },
     });
-    const write = driftStatements().find((s) => s.Action === 'timestream:WriteRecords');
+    const write = driftStatements(TIMESTREAM_SETTINGS).find((s) => s.Action === 'timestream:WriteRecords');
     expect(write?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreDriftTable/), 'Arn'] });
   });
 
-  it('with InfluxDB, keeps the drift function out of the store (metrics only) and off the token', () => {
+  it('with InfluxDB, puts the drift function in the VPC with the store, reading the token only', () => {
+    const { template } = synth(INFLUX_SETTINGS);
     const drift = Object.values(resourcesOf('AWS::Lambda::Function', INFLUX_SETTINGS)).find(
       (f) => f.Properties.Handler === 'processors/drift/index.handler',
     );
     const variables = (drift?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
       ?.Variables;
-    expect(variables).toBeDefined();
-    expect(variables?.PFM_SINK).toBe('influxdb');
+    expect(variables).toMatchObject({
+      PFM_SINK: 'influxdb',
+      INFLUXDB_DATABASE: 'predictions',
+      INFLUXDB_TOKEN_SECRET_ARN: { Ref: expect.stringMatching(/TokenSecret/) },
+    });
     expect(variables?.TIMESTREAM_DATABASE).toBeUndefined();
-    expect(drift?.Properties.VpcConfig).toBeUndefined();
-    expect(
-      driftStatements(INFLUX_SETTINGS).some((s) =>
-        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
-      ),
-    ).toBe(false);
+    expect(drift?.Properties.VpcConfig).toMatchObject({
+      SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/ClientSecurityGroup/), 'GroupId'] }],
+    });
+    const secrets = driftStatements(INFLUX_SETTINGS).filter((s) =>
+      [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+    );
+    expect(secrets.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    // What the drift function calls from inside the VPC, without a NAT: EventBridge and DynamoDB.
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.events']] },
+      VpcEndpointType: 'Interface',
+    });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+      VpcEndpointType: 'Gateway',
+    });
   });
 });
 
@@ -291,10 +308,12 @@ describe('PfmStack: Timestream sink', () => {
   });
 
   it('keeps error reports in an encrypted, private, SSL-only bucket with access logs', () => {
-    const { template } = synth();
-    const bucket = logicalIdOf('AWS::S3::Bucket', {
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
-    });
+    const { template } = synth(TIMESTREAM_SETTINGS);
+    const bucket = logicalIdOf(
+      'AWS::S3::Bucket',
+      { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }) },
+      TIMESTREAM_SETTINGS,
+    );
     template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
       BucketEncryption: {
@@ -317,8 +336,34 @@ describe('PfmStack: Timestream sink', () => {
     });
   });
 
+  it('tells the alerts topic of every rejected-records report Timestream writes to that bucket', () => {
+    const { template } = synth(TIMESTREAM_SETTINGS);
+    const bucket = logicalIdOf(
+      'AWS::S3::Bucket',
+      { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }) },
+      TIMESTREAM_SETTINGS,
+    );
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucket },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: bucket }] } },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, TIMESTREAM_SETTINGS) },
+          InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('rejected') }),
+        }),
+      ],
+    });
+  });
+
   it('lets the inference function write only its two tables', () => {
-    const policies = resourcesOf('AWS::IAM::Policy');
+    const policies = resourcesOf('AWS::IAM::Policy', TIMESTREAM_SETTINGS);
     const inference = Object.entries(policies).find(([id]) => id.startsWith('InferenceHandlerRole'));
     expect(inference).toBeDefined();
     const document = inference?.[1].Properties.PolicyDocument as {
@@ -355,6 +400,55 @@ describe('PfmStack: InfluxDB sink', () => {
       Description: Match.stringLikeRegexp('InfluxDB API token'),
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
+  });
+
+  it('makes the token at deploy time with a custom resource in the VPC, rotates it, and starts no client before it', () => {
+    const { template } = synth(INFLUX_SETTINGS);
+    const tokenFn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/influxToken/index.handler' },
+      INFLUX_SETTINGS,
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/influxToken/index.handler',
+      VpcConfig: Match.objectLike({
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ClientSecurityGroup'), 'GroupId'] }],
+      }),
+      Environment: {
+        Variables: Match.objectLike({
+          INFLUXDB_ORG: 'pfm',
+          INFLUXDB_BUCKET: 'predictions',
+          INFLUXDB_DATABASE: 'predictions',
+          INFLUXDB_ADMIN_SECRET_ARN: { Ref: Match.stringLikeRegexp('AdminSecret') },
+          INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
+        }),
+      },
+    });
+    const tokens = template.findResources('Custom::InfluxDbToken');
+    expect(Object.keys(tokens)).toHaveLength(1);
+    const [tokenId, token] = Object.entries(tokens)[0] as [
+      string,
+      { Properties: Record<string, unknown>; DependsOn: string[] },
+    ];
+    expect(token.Properties).toMatchObject({ Bucket: 'predictions', Organization: 'pfm' });
+    expect(token.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^StoreInflux/)]));
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('TokenSecret') },
+      RotationLambdaARN: { 'Fn::GetAtt': [tokenFn, 'Arn'] },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    // Every function that reads the token starts after it exists.
+    const functions = resourcesOf('AWS::Lambda::Function', INFLUX_SETTINGS) as Record<
+      string,
+      { Properties: { Handler?: string }; DependsOn?: string[] }
+    >;
+    for (const entry of ['inference', 'drift', 'agent']) {
+      const fn = Object.values(functions).find(
+        (f) => f.Properties.Handler === `processors/${entry}/index.handler`,
+      );
+      expect(fn?.DependsOn, entry).toContain(tokenId);
+    }
   });
 
   it("points the functions at InfluxDB and puts the store's clients in the private subnets", () => {
@@ -478,11 +572,13 @@ describe('PfmStack: the Bedrock agent', () => {
       Principal: 'bedrock.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Agent'), 'AgentArn'] },
     });
+    const guardrail = logicalIdOf('AWS::Bedrock::Guardrail', {}, FULL_SETTINGS);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           {
-            Action: 'bedrock:InvokeModel',
+            // pfm ask streams the final answer: the agent's role needs the streaming invocation too.
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
             Effect: 'Allow',
             Resource: {
               'Fn::Join': [
@@ -491,9 +587,51 @@ describe('PfmStack: the Bedrock agent', () => {
               ],
             },
           },
+          {
+            Action: 'bedrock:ApplyGuardrail',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [guardrail, 'GuardrailArn'] },
+          },
         ],
       },
     });
+  });
+
+  it('applies a pinned guardrail version and is invoked through an alias the stack outputs', () => {
+    const { template } = synth(FULL_SETTINGS);
+    const guardrail = logicalIdOf('AWS::Bedrock::Guardrail', {}, FULL_SETTINGS);
+    const version = logicalIdOf('AWS::Bedrock::GuardrailVersion', {}, FULL_SETTINGS);
+    template.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      ContentPolicyConfig: {
+        FiltersConfig: Match.arrayWith([
+          { Type: 'MISCONDUCT', InputStrength: 'HIGH', OutputStrength: 'HIGH' },
+          { Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Bedrock::Agent', {
+      GuardrailConfiguration: {
+        GuardrailIdentifier: { 'Fn::GetAtt': [guardrail, 'GuardrailId'] },
+        GuardrailVersion: { 'Fn::GetAtt': [version, 'Version'] },
+      },
+    });
+    const agent = logicalIdOf('AWS::Bedrock::Agent', {}, FULL_SETTINGS);
+    template.hasResourceProperties('AWS::Bedrock::AgentAlias', {
+      AgentId: { 'Fn::GetAtt': [agent, 'AgentId'] },
+      AgentAliasName: 'live',
+    });
+    template.hasOutput('AgentAliasId', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AgentAlias'), 'AgentAliasId'] },
+    });
+  });
+
+  it('grants the streaming invocation on an inference profile and its models too', () => {
+    const policies = Object.values(resourcesOf('AWS::IAM::Policy', INFLUX_SETTINGS)).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: { Action: unknown }[] }).Statement,
+    );
+    const bedrock = policies.filter((s) => [s.Action].flat().includes('bedrock:InvokeModel'));
+    expect(bedrock).toHaveLength(2);
+    for (const s of bedrock) expect([s.Action].flat()).toContain('bedrock:InvokeModelWithResponseStream');
   });
 });
 
@@ -661,8 +799,12 @@ describe('PfmStack: every function', () => {
     ['full', FULL_SETTINGS],
     ['influxdb', INFLUX_SETTINGS],
   ])('has the Powertools environment, active tracing and its own log group (%s)', (_name, settings) => {
+    // The project's functions (PfmFunction): not CDK's built-in providers (CDK_PROVIDER_HANDLER) nor the
+    // Provider framework's relay function, both CDK's own.
     const functions = Object.values(resourcesOf('AWS::Lambda::Function', settings)).filter(
-      (fn) => fn.Properties.Handler !== CDK_PROVIDER_HANDLER,
+      (fn) =>
+        fn.Properties.Handler !== CDK_PROVIDER_HANDLER &&
+        String(fn.Properties.Handler).endsWith('/index.handler'),
     );
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const fn of functions) {
@@ -688,6 +830,8 @@ describe('PfmStack: least privilege', () => {
     'ec2:DeleteNetworkInterface',
     'ec2:AssignPrivateIpAddresses',
     'ec2:UnassignPrivateIpAddresses',
+    // Granted by CDK's RotationSchedule to every rotation function; it takes no resource.
+    'secretsmanager:GetRandomPassword',
   ]);
 
   it.each([

@@ -13,7 +13,7 @@ import {
   RETRAINING_DETAIL_TYPES,
   resourceNames,
 } from '../../infra/constants.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, TIMESTREAM_SETTINGS } from './synth.js';
 
 const COMPOSE_FILE = join(PROJECT_ROOT, 'docker-compose.localstack.yml');
 const INIT_DIR = 'localstack/init/ready.d';
@@ -69,7 +69,7 @@ describe('docker-compose.localstack.yml', () => {
   it('enables every service the stack uses, apart from the paid ones it names', () => {
     const enabled = compose.environment.SERVICES?.split(',').map((s) => s.trim()) ?? [];
     expect(enabled).toEqual(expect.arrayContaining([...LOCALSTACK_SERVICES]));
-    for (const settings of [{}, FULL_SETTINGS, INFLUX_SETTINGS]) {
+    for (const settings of [{}, FULL_SETTINGS, INFLUX_SETTINGS, TIMESTREAM_SETTINGS]) {
       const types = new Set(
         Object.values(synth(settings).template.toJSON().Resources as Record<string, { Type: string }>).map(
           (r) => r.Type,

@@ -12,6 +12,9 @@ export const FULL_SETTINGS = {
   agent: { enabled: true, foundationModelId: 'anthropic.claude-3-haiku-20240307-v1:0' },
 } as const satisfies PfmStackSettings;
 
+/** The store for the accounts that have Timestream for LiveAnalytics (the default is InfluxDB). */
+export const TIMESTREAM_SETTINGS = { sink: { kind: 'timestream' } } as const satisfies PfmStackSettings;
+
 export const INFLUX_SETTINGS = {
   sink: { kind: 'influxdb' },
   agent: { enabled: true, foundationModelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' },
