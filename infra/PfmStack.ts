@@ -110,7 +110,12 @@ export class PfmStack extends Stack {
       topic: this.alertsTopic,
       stream: this.stream,
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
-      functions: { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) },
+      functions: {
+        Simulator: this.simulator.fn,
+        ...(this.agent ? { Agent: this.agent.fn } : {}),
+        // A failed rotation leaves the current token in place: an alarm says so before it matters.
+        ...(this.store instanceof InfluxDbStore ? { InfluxToken: this.store.tokenFunction } : {}),
+      },
       failureQueues: {
         InferenceFailures: this.inference.failureQueue,
         DriftFailures: this.drift.failureQueue,

@@ -116,8 +116,9 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
     this.grant(fn, 'timestream:WriteRecords', tables);
   }
 
+  /** Select, and DescribeTable for the `DESCRIBE` TimestreamQueries runs on a table still missing columns. */
   grantRead(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
-    this.grant(fn, 'timestream:Select', tables);
+    this.grant(fn, ['timestream:Select', 'timestream:DescribeTable'], tables);
   }
 
   /** The error-report bucket, with its server access logs in a bucket of their own. */
@@ -180,9 +181,9 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
     return table;
   }
 
-  private grant(fn: PfmFunction, action: string, tables: readonly TimestreamTableKey[]): void {
+  private grant(fn: PfmFunction, actions: string | string[], tables: readonly TimestreamTableKey[]): void {
     const arns = tables.map((t) => this.tables[t].attrArn);
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: arns }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [actions].flat(), resources: arns }));
     // Timestream's endpoint discovery; the documented exception to resource scoping.
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),

@@ -645,7 +645,7 @@ describe('PfmStack: alarms', () => {
       Threshold: 60_000,
       AlarmActions: [topic],
     });
-    for (const fn of ['inference', 'drift', 'simulator', 'agent']) {
+    for (const fn of ['inference', 'drift', 'simulator', 'agent', 'influxToken']) {
       const id = logicalIdOf(
         'AWS::Lambda::Function',
         { Handler: Match.stringLikeRegexp(`/${fn}/index.handler$`) },
