@@ -311,6 +311,13 @@ describe.runIf(canRun)(
       expect(dynamo.calls.length).toBeGreaterThan(0);
     });
 
+    // Not yet true, so not asserted: with no calibration packaged (issue 15's drift half), this same deployed
+    // function publishes FeatureDriftDetected and ModelRetrainingRecommended on the one stationary window above
+    // (240 simulated readings, 12 machines): delta_below_hdf_limit has a variance ratio of about 1e-16 against
+    // the training statistics and the temperatures' PSI is 0.5-1.8 (whether the calibration alone fixes it is
+    // for the drift owner to show).
+    it.todo('the drift monitor raises no event on a stationary simulated fleet (drift half of issue 15)');
+
     it("the agent's four tools answer from InfluxDB", async () => {
       const agent = await start(HANDLERS.agent);
       const ask = async (fn: string, parameters: { name: string; type: string; value: string }[] = []) => {
