@@ -10,6 +10,7 @@ import {
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
@@ -185,6 +186,14 @@ export class InfluxDbStore extends Construct implements PredictionStore {
       rotateImmediatelyOnUpdate: false,
     });
     rotation.node.addDependency(resource);
+    // Secrets Manager may invoke the rotation function for this account's token secret only (confused deputy):
+    // the permission CDK adds for the rotation names the service principal alone.
+    for (const child of this.tokenFunction.function.node.children) {
+      if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+        child.sourceAccount = Stack.of(this).account;
+        child.sourceArn = this.tokenSecret.secretArn;
+      }
+    }
     return resource;
   }
 

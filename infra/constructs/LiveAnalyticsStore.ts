@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,8 +8,10 @@ import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { LiveAnalyticsSinkConfig } from '../config.js';
 import { ENV, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
+import { encryptedQueue } from './encryptedQueue.js';
 import type { PfmFunction } from './PfmFunction.js';
 import type { PredictionStore } from './PredictionStore.js';
+import { ScopedRuleTarget } from './ScopedRuleTarget.js';
 
 const TABLE_IDS: Record<TimestreamTableKey, string> = {
   predictions: 'PredictionsTable',
@@ -82,7 +83,7 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       [ENV.timestreamDatabase]: databaseName,
       [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
     };
-    this.rejectedReportsRule = this.reportRejections(props.alerts);
+    this.rejectedReportsRule = this.reportRejections(props.alerts, props.key);
   }
 
   /**
@@ -92,7 +93,7 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
    * "Magnetic store writes": MagneticStoreRejectedDataLocation). The sink cannot see them, so each report becomes
    * an alert naming the object; README ("Timestream for LiveAnalytics") says how to read and replay it.
    */
-  private reportRejections(alerts: sns.ITopic): events.Rule {
+  private reportRejections(alerts: sns.ITopic, key: kms.IKey): events.Rule {
     const rule = new events.Rule(this, 'RejectedRecordsReports', {
       description:
         'Timestream rejected-records reports written to the error-report bucket: to the alerts topic',
@@ -102,9 +103,17 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
         detail: { bucket: { name: [this.errorReportBucket.bucketName] } },
       },
     });
+    // Admitted to the topic for this rule only, as the retraining rule is (ScopedRuleTarget).
+    const deadLetterQueue = encryptedQueue(this, 'RejectedReportsDlq', {
+      key,
+      deadLetterFor: 'the rejected-records report rule (alerts EventBridge could not deliver)',
+    });
     rule.addTarget(
-      new targets.SnsTopic(alerts, {
-        message: events.RuleTargetInput.fromText(
+      ScopedRuleTarget.topic(alerts, {
+        deadLetterQueue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(24),
+        input: events.RuleTargetInput.fromText(
           `Timestream rejected magnetic-store records (e.g. a version conflict): report s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')}`,
         ),
       }),

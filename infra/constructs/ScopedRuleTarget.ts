@@ -9,6 +9,8 @@ export interface ScopedRuleTargetProps {
   deadLetterQueue: sqs.IQueue;
   retryAttempts: number;
   maxEventAge: Duration;
+  /** What the target receives instead of the event itself. */
+  input?: events.RuleTargetInput;
 }
 
 const EVENTS = 'events.amazonaws.com';
@@ -52,6 +54,7 @@ export class ScopedRuleTarget implements events.IRuleTarget {
     dlq.addToResourcePolicy(statement('sqs:SendMessage', dlq.queueArn, conditions));
     return {
       arn: this.arn,
+      ...(this.props.input ? { input: this.props.input } : {}),
       deadLetterConfig: { arn: dlq.queueArn },
       retryPolicy: {
         maximumRetryAttempts: this.props.retryAttempts,

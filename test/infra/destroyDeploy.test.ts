@@ -12,7 +12,7 @@ import {
   type Template,
   typesWithUnknownNames,
 } from './destroyModel.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth, testContext } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, TIMESTREAM_SETTINGS, testContext } from './synth.js';
 
 /** Types in these templates that take no physical name of their own (nothing a second deploy could collide on). */
 const UNNAMED_TYPES = new Set([
@@ -30,11 +30,17 @@ const UNNAMED_TYPES = new Set([
   'AWS::SNS::Subscription',
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::QueuePolicy',
+  'AWS::SecretsManager::ResourcePolicy',
+  'AWS::SecretsManager::RotationSchedule',
+  'AWS::Bedrock::GuardrailVersion',
+  'Custom::InfluxDbToken',
+  'Custom::S3BucketNotifications',
   'Custom::VpcRestrictDefaultSG',
 ]);
 
 const CASES = [
-  ['default (Timestream for LiveAnalytics)', {}],
+  ['default (Timestream for InfluxDB)', {}],
+  ['Timestream for LiveAnalytics', TIMESTREAM_SETTINGS],
   ['everything on', FULL_SETTINGS],
   ['Timestream for InfluxDB', INFLUX_SETTINGS],
 ] as const;
@@ -84,8 +90,9 @@ describe('cdk destroy, then cdk deploy of the same app', () => {
   });
 
   it.each([
-    ['timestream', {}],
-    ['timestream', FULL_SETTINGS],
+    ['influxdb', {}],
+    ['timestream', TIMESTREAM_SETTINGS],
+    ['influxdb', FULL_SETTINGS],
     ['influxdb', INFLUX_SETTINGS],
   ] as const)('retains only the %s store, what it needs, and the key', (store, settings) => {
     expect(retainedKinds(templateOf(settings))).toEqual(RETAINED_ON_PURPOSE[store]);
@@ -100,6 +107,7 @@ describe('cdk destroy, then cdk deploy of the same app', () => {
       .sort();
     expect([...new Set(fixed)]).toEqual([
       'AWS::Bedrock::Agent',
+      'AWS::Bedrock::Guardrail',
       'AWS::DynamoDB::Table',
       'AWS::Events::EventBus',
       'AWS::KMS::Alias',

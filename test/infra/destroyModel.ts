@@ -32,6 +32,8 @@ const NAME_OF: Record<string, { name: string; scope?: string }> = {
   'AWS::IAM::Role': { name: 'RoleName' },
   'AWS::IAM::Policy': { name: 'PolicyName', scope: 'Roles' },
   'AWS::Bedrock::Agent': { name: 'AgentName' },
+  'AWS::Bedrock::AgentAlias': { name: 'AgentAliasName', scope: 'AgentId' },
+  'AWS::Bedrock::Guardrail': { name: 'Name' },
   'AWS::Scheduler::Schedule': { name: 'Name', scope: 'GroupName' },
   'AWS::EC2::SecurityGroup': { name: 'GroupName', scope: 'VpcId' },
   'AWS::CloudWatch::Alarm': { name: 'AlarmName' },

@@ -14,10 +14,11 @@ import {
   unreadPolicyTypes,
   unscopedServiceGrants,
 } from './resourcePolicies.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth, testContext } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, TIMESTREAM_SETTINGS, testContext } from './synth.js';
 
 const CASES = [
-  ['default (Timestream)', {}],
+  ['default (Timestream for InfluxDB)', {}],
+  ['Timestream for LiveAnalytics', TIMESTREAM_SETTINGS],
   ['everything on (email, simulator, agent)', FULL_SETTINGS],
   ['InfluxDB with an agent', INFLUX_SETTINGS],
 ] as const;
@@ -49,7 +50,7 @@ describe('resource policies: every service principal is bound to its source', ()
 
   it('reads the bucket policies (Timestream) and the Lambda permission (agent) too', () => {
     const kinds = (settings: object) => new Set(rowsOf(settings).map((r) => r.type));
-    expect(kinds({}).has('AWS::S3::BucketPolicy')).toBe(true);
+    expect(kinds(TIMESTREAM_SETTINGS).has('AWS::S3::BucketPolicy')).toBe(true);
     expect(kinds(FULL_SETTINGS).has('AWS::Lambda::Permission')).toBe(true);
   });
 
