@@ -11,6 +11,7 @@ Usage:
   pfm ask "question"           which machines are at risk and why, one machine, drift (Bedrock agent or local)
   pfm ui [--data DIR]          the dashboard over a finished run (the latest, or the run folder given)
   pfm top [--data DIR]         the machines most at risk in a run's store
+  pfm forecast [--data DIR]    when each machine will likely fail, and what maintenance should do first
   pfm drift events|scores|evaluate|calibrate   the drift monitor's events and scores, or a replay of a CSV
   pfm query "SQL" [--data DIR] run a read-only SQL query on a run's store
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ask: async () => (await import('./ask.js')).askCommand,
   ui: async () => (await import('./ui.js')).uiCommand,
   top: async () => topCommand,
+  forecast: async () => (await import('./forecast.js')).forecastCommand,
   query: async () => queryCommand,
 };
 

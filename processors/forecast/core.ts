@@ -39,8 +39,12 @@ const ACTION_TEXT: Record<Exclude<Scenario, 'baseline'>, (s: ForecastSettings) =
   reduce_load: (s) => `lower the load: torque -${Math.round(s.loadReduction * 100)} %, same spindle speed`,
 };
 
-/** Smallest drop of the horizon probability (absolute) that makes an action worth recommending. */
-const MIN_ACTION_GAIN = 0.01;
+/**
+ * An action is recommended when it puts the first failure at least this share of the horizon further off
+ * (expected time within the horizon), or lowers the horizon probability by at least MIN_PROBABILITY_GAIN.
+ */
+const MIN_TIME_GAIN_SHARE = 0.05;
+const MIN_PROBABILITY_GAIN = 0.05;
 
 /**
  * Builds the forecaster once: checks the calibration belongs to the model and covers its classes, and the
@@ -248,8 +252,9 @@ export function createForecastCore(deps: ForecastCoreDeps): ForecastCore {
         )[0];
         const helps =
           best !== undefined &&
-          (best.expectedTimeToFailureMs - expected >= settings.stepMs ||
-            baseline - best.probability >= MIN_ACTION_GAIN);
+          (best.expectedTimeToFailureMs - expected >=
+            Math.max(settings.stepMs, MIN_TIME_GAIN_SHARE * settings.horizonMs) ||
+            baseline - best.probability >= MIN_PROBABILITY_GAIN);
         return {
           deviceId: p.deviceId,
           status: 'ok',

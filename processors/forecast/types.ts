@@ -157,7 +157,7 @@ export interface MachineForecast {
   beyondHorizon: number;
   /**
    * The action that puts the first forecastable failure furthest off (largest gain in expected time to it
-   * within the horizon), if it gains at least one step or lowers the horizon probability by 0.01.
+   * within the horizon), if it gains at least 5 % of the horizon or lowers the horizon probability by 0.05.
    */
   recommendation: ActionOutcome | null;
   actions: ActionOutcome[];
@@ -197,4 +197,24 @@ export interface FleetForecast {
   /** Projected readings scored (all scenarios) and scorer runs used. */
   rowsScored: number;
   scorerRuns: number;
+}
+
+/** How much of each machine's past a forecast reads. */
+export interface HistoryWindow {
+  /** Readings within this long before the machine's own latest reading. */
+  historyMs: number;
+  /** At most this many of its latest readings. */
+  maxReadings: number;
+}
+
+/** Port: each machine's recent readings, from wherever the scored readings are kept. */
+export interface HistorySource {
+  /** Every machine's readings within the window, oldest first; one entry per machine. */
+  recentHistories(window: HistoryWindow): Promise<MachineHistory[]>;
+}
+
+/** Port: the latest fleet forecast (computed on demand locally, read back from the store in AWS). */
+export interface ForecastReader {
+  /** The fleet's forecast, or null when there is nothing to forecast from. */
+  latestForecast(): Promise<FleetForecast | null>;
 }

@@ -82,9 +82,10 @@ describe('forecast core on hand-built histories', () => {
   });
 
   it('"replace the tool now" re-runs the projection from a fresh tool and is recommended', async () => {
-    // Three tools seen replaced at 100 (life 102 with one reading's wear), the fourth at 90 now.
-    const history = machineHistory({ readings: 160, startWear: 0, wearPerReading: 2, replaceAt: 100 });
+    // Three tools seen replaced at 100 (life 102 with one reading's wear), the fourth at 88 now.
+    const history = machineHistory({ readings: 198, startWear: 0, wearPerReading: 2, replaceAt: 100 });
     const last = history.readings.at(-1)?.toolWearMin as number;
+    expect(last).toBe(88);
     const { result } = await forecast([history], { twfWear: 95 });
     const m = ok(result.machines[0]);
     expect(m.learned.toolReplacementsSeen).toBeGreaterThanOrEqual(3);
