@@ -261,18 +261,18 @@ function settingsFrom(values: {
   }
   if (values['no-actions']) settings.actions = false;
   const horizon = settings.horizonMs ?? D.horizonMs;
-  // Report horizons: the defaults that fit the horizon, and the horizon itself.
-  settings.reportHorizonsMs = [...new Set([...D.reportHorizonsMs.filter((h) => h < horizon), horizon])];
   const step = settings.stepMs ?? D.stepMs;
-  const bad = [horizon, settings.noticeMs ?? D.noticeMs, ...settings.reportHorizonsMs].find(
-    (h) => h % step !== 0,
-  );
+  const bad = [horizon, settings.noticeMs ?? D.noticeMs].find((h) => h % step !== 0);
   if (bad !== undefined) {
     throw new PfmError(
       'CONFIG_INVALID',
-      `--step ${step / MINUTE} min must divide the horizon, the notice window and ${bad / MINUTE} min`,
+      `--step ${step / MINUTE} min must divide the horizon and the notice window (${bad / MINUTE} min does not)`,
     );
   }
+  // Report horizons: the defaults the steps fall on within the horizon, and the horizon itself.
+  settings.reportHorizonsMs = [
+    ...new Set([...D.reportHorizonsMs.filter((h) => h < horizon && h % step === 0), horizon]),
+  ];
   if ((settings.noticeMs ?? D.noticeMs) > horizon) {
     throw new PfmError('CONFIG_INVALID', `--notice must not exceed --horizon (${horizon / HOUR} h)`);
   }
