@@ -7,6 +7,8 @@ import { type AgentToolUse, askAgent } from '../../processors/agent/askAgent.js'
 import { createAgentTools } from '../../processors/agent/core.js';
 import { LocalEventHistory } from '../../processors/agent/LocalEventHistory.js';
 import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
+import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
+import { createLocalForecaster } from '../forecast/localForecaster.js';
 import { parseCommandArgs } from './args.js';
 import { openRunStore, resolveRunDir } from './dataDir.js';
 
@@ -19,6 +21,7 @@ agent and its answer streams back; the tool calls it made follow on stderr. With
 answered on this machine from the store a run filled: fixed patterns read machine ids (M-0042), periods
 (today, yesterday, this week, last week, last N hours/days) and "top N", the same tools the agent uses run
 read-only, and the answer is a labelled summary with the numbers it used. No language model is involved.
+"What should we service before the night shift?" runs the failure forecast (see pfm forecast --help).
 
 Options:
   --data DIR        local answers: the data directory (its latest run) or one run's folder
@@ -161,10 +164,13 @@ async function askLocal(
   const now = nowFrom(values.now);
   const runDir = resolveRunDir(values.data);
   const { store, path } = await openRunStore(runDir);
+  // The model is loaded only if a question needs the forecast (maintenance_plan).
+  const forecasts = createLocalForecaster(new DuckDbHistorySource(store.database));
   try {
     const tools = createAgentTools({
       queries: store.periodQueries,
       events: new LocalEventHistory(join(runDir, EVENT_LOG_FILE)),
+      forecasts,
       now: () => now,
     });
     const answer = await answerLocally({ question, tools, source: path });
@@ -175,6 +181,7 @@ async function askLocal(
     }
     return answer.outcomes.some((o) => o.result !== undefined) ? 0 : 1;
   } finally {
+    await forecasts.close();
     await store.close();
   }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { askCommand } from '../../../app/cli/ask.js';
 import { duration, forecastCommand } from '../../../app/cli/forecast.js';
 import type { FleetForecast, MachineForecast } from '../../../processors/forecast/types.js';
 import { STORE_FILE } from '../../../processors/store/constants.js';
@@ -48,7 +49,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  command: (argv: string[]) => Promise<number> = forecastCommand,
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
@@ -58,7 +62,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
     err += `${a.join(' ')}\n`;
   });
   try {
-    return { code: await forecastCommand(args), out, err };
+    return { code: await command(args), out, err };
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -117,5 +121,30 @@ describe('pfm forecast', () => {
     await expect(run(['--data', dataDir, '--step', '7'])).rejects.toThrow(/--step 7 min must divide/);
     await expect(run(['--data', join(dataDir, 'none')])).rejects.toThrow(/no store at/);
     expect(duration(95 * 60_000)).toBe('1 h 35 min');
+  });
+});
+
+describe('pfm ask, locally, about maintenance', () => {
+  it('answers "what should we service before the night shift?" from the forecast', async () => {
+    vi.stubEnv('PFM_AGENT_ID', '');
+    vi.stubEnv('PFM_AGENT_ALIAS_ID', '');
+    try {
+      const { code, out } = await run(
+        ['what should we service before the night shift?', '--data', dataDir, '--local'],
+        askCommand,
+      );
+      expect(code).toBe(0);
+      expect(out).toMatch(
+        /Maintenance plan for the next 8 h from the latest reading \(2026-01-05T[\d:.]+Z\)/,
+      );
+      expect(out).toMatch(
+        /^ {2,3}1\. M-00\d\d \(type [LMH]\): due 2026-01-0\dT[\d:.]+Z \(in [^)]+\), (TWF|HDF|OSF)/m,
+      );
+      expect(out).toMatch(/not enough data: M-0099: only 5 reading\(s\)/);
+      expect(out).toMatch(/Note: Shift times are not known here: planned for the next 8 h/);
+      expect(out).toMatch(/Tools: maintenance_plan\(\)\./);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
