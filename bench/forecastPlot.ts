@@ -28,6 +28,7 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
 export function renderForecastPlot(data: ForecastPlotData): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    '<title>Forecast evaluation: calibration of the horizon probability, and warnings against lead time</title>',
     `<rect width="${W}" height="${H}" fill="white"/>`,
   ];
   // Left: reliability of the forecastable-failure probability.

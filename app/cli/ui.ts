@@ -1,5 +1,7 @@
+import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
 import { DEFAULT_DASHBOARD_PORT } from '../dashboard/constants.js';
 import { startDashboard } from '../dashboard/server.js';
+import { createLocalForecaster } from '../forecast/localForecaster.js';
 import { parseCommandArgs, port as portFlag } from './args.js';
 import { display, openRunStore, resolveRunDir } from './dataDir.js';
 
@@ -7,7 +9,8 @@ const HELP = `pfm ui — the dashboard over a finished run's data directory
 
 Serves the page "npm start" shows during a run (machines by risk, a machine's history, the fleet over time,
 drift against the reference, drift events, quarantine) on 127.0.0.1, reading the run's DuckDB store
-read-only and its drift-events.jsonl. Stop it with Ctrl-C.
+read-only and its drift-events.jsonl, with each machine's failure forecast (the "Due" column and the
+forecast curve under its history; see pfm forecast --help). Stop it with Ctrl-C.
 
 Options:
   --data DIR        the data directory (its latest run) or one run's folder (default ./pfm-data or PFM_DATA_DIR)
@@ -30,9 +33,15 @@ export async function uiCommand(argv: string[]): Promise<number> {
   const port = values.port === undefined ? undefined : portFlag(values.port, '--port');
   const runDir = resolveRunDir(values.data);
   const { store } = await openRunStore(runDir);
+  // A finished run's store does not change: one forecast serves the page until it is stopped.
+  const forecasts = createLocalForecaster(new DuckDbHistorySource(store.database), {
+    cacheMs: Number.POSITIVE_INFINITY,
+    ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),
+  });
   try {
     const dashboard = await startDashboard({
       queries: store.fleetQueries,
+      forecasts,
       dataDir: runDir,
       ...(port === undefined ? {} : { port }),
       ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),
@@ -43,6 +52,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
     await dashboard.close();
     return 0;
   } finally {
+    await forecasts.close();
     await store.close();
   }
 }

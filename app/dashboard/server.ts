@@ -20,6 +20,7 @@ import {
   VIEW_LIMITS,
 } from './constants.js';
 import { EventLogTail } from './EventLogTail.js';
+import { forecastView } from './forecastView.js';
 import type { Dashboard, DashboardOptions, DashboardSources, ProgressSample } from './types.js';
 import {
   appendSample,
@@ -49,6 +50,7 @@ function loadAssets(): Map<string, Asset> {
     ['/', page],
     ['/index.html', page],
     ['/app.js', file(join(PUBLIC_DIR, 'app.js'), 'text/javascript; charset=utf-8')],
+    ['/forecast.js', file(join(PUBLIC_DIR, 'forecast.js'), 'text/javascript; charset=utf-8')],
     ['/app.css', file(join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8')],
     ['/favicon.svg', file(join(PUBLIC_DIR, 'favicon.svg'), 'image/svg+xml')],
     [
@@ -100,6 +102,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let sources: DashboardSources = {
     queries: options.queries,
     ...(options.live ? { live: options.live } : {}),
+    ...(options.forecasts ? { forecasts: options.forecasts } : {}),
   };
   let samples: ProgressSample[] = [];
   const cache = new Map<string, { at: number; ttl: number; value: Promise<unknown> }>();
@@ -178,6 +181,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           limits: readDriftLimits(join(options.dataDir, RUN_FILES.driftLimits)),
         }),
       );
+    }
+    if (path === '/api/forecast') {
+      const { forecasts } = sources;
+      if (!forecasts) return forecastView(null, 'no forecaster runs with this page (pfm ui has one)');
+      return cached('forecast', async () => {
+        try {
+          return forecastView(await forecasts.latestForecast());
+        } catch (error) {
+          // The rest of the page stands without a forecast; the column and the curve say why there is none.
+          return forecastView(null, `the forecast failed: ${messageOf(error)}`);
+        }
+      });
     }
     if (path === '/api/events') {
       const limit = intParam(url, 'limit', VIEW_LIMITS.events, VIEW_LIMITS.events);

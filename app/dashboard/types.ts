@@ -1,5 +1,6 @@
 import type { DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
 import type { DriftDetailType, DriftReference, DriftState, Severity } from '../../processors/drift/types.js';
+import type { ForecastReader } from '../../processors/forecast/types.js';
 import type { FailureMode } from '../../processors/inference/types.js';
 import type { FleetQueries, MachineRisk } from '../../processors/store/types.js';
 import type { FeatureLimits } from '../pipeline/driftLimits.js';
@@ -18,6 +19,8 @@ export interface DashboardSources {
   queries: FleetQueries;
   /** Without `live`, the page shows a finished run (the store as it was left). */
   live?: LiveSources;
+  /** The failure forecast behind the "Due" column and a machine's forecast curve; absent: not shown. */
+  forecasts?: ForecastReader;
 }
 
 export interface DashboardOptions extends DashboardSources {

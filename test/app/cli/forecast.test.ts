@@ -5,47 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { askCommand } from '../../../app/cli/ask.js';
 import { duration, forecastCommand } from '../../../app/cli/forecast.js';
 import type { FleetForecast, MachineForecast } from '../../../processors/forecast/types.js';
-import { STORE_FILE } from '../../../processors/store/constants.js';
-import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
-import { createSimulator } from '../../../stream/simulator/Simulator.js';
-import { makePrediction } from '../../fixtures/predictions.js';
+import { writeForecastStore } from '../../fixtures/forecastStore.js';
 
-// A store as a run leaves it: 8 machines reading every 3 min for 20 h, and M-0099 with 5 readings only.
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pfm-forecast-'));
-  const store = await openDuckDbStore(join(dataDir, STORE_FILE));
-  try {
-    const sim = createSimulator({
-      machines: 8,
-      seed: 11,
-      startTime: Date.UTC(2026, 0, 5),
-      intervalMs: 180_000,
-    });
-    const rows = sim.take(8 * 400).map(({ reading }, i) =>
-      makePrediction(i, {
-        time: reading.timestamp,
-        deviceId: reading.deviceId,
-        qualityType: reading.qualityType,
-        readingSequence: reading.sequenceNumber,
-        airTemperatureK: reading.airTemperatureK,
-        processTemperatureK: reading.processTemperatureK,
-        rotationalSpeedRpm: reading.rotationalSpeedRpm,
-        torqueNm: reading.torqueNm,
-        toolWearMin: reading.toolWearMin,
-        source: { eventId: `s:${i}`, sequenceNumber: String(i), partitionKey: reading.deviceId },
-      }),
-    );
-    for (let i = 0; i < 5; i++) {
-      rows.push(
-        makePrediction(10_000 + i, { deviceId: 'M-0099', time: Date.UTC(2026, 0, 5, 12) + i * 60_000 }),
-      );
-    }
-    await store.predictionSink.writePredictions(rows);
-  } finally {
-    await store.close();
-  }
+  await writeForecastStore(dataDir);
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
