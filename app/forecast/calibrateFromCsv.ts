@@ -4,11 +4,15 @@ import { ANY_FAILURE_CLASS } from '../../model/decision.js';
 import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import type { ModelArtifacts, Scorer } from '../../model/types.js';
 import { fitCalibration } from '../../processors/forecast/calibration.js';
+import { streamKey, unitAt } from '../../processors/forecast/random.js';
 import type { ForecastCalibration } from '../../processors/forecast/types.js';
 import { parseReadingsCsv } from '../cli/score.js';
 
 /** The AI4I column that holds the any-failure label. */
 const ANY_FAILURE_COLUMN = 'Machine failure';
+/** Torque-and-speed draws per row behind the probabilities forecastability is judged on. */
+const AHEAD_DRAWS = 16;
+const AHEAD_SEED = 17;
 
 /**
  * Fits the forecaster's calibration for a model on a labelled CSV in the AI4I layout (the model's own
@@ -57,10 +61,32 @@ export async function calibrateFromCsv(
     model.scaler,
   );
   const probabilities = await scorer.score(x, n);
+  // Each row's slow state (wear, temperatures, quality) with the torque and speed of other rows, as the
+  // forecast projects a future process: the mean probability over AHEAD_DRAWS draws.
+  const key = streamKey(AHEAD_SEED, 0);
+  const drawn = ordered.flatMap((row, i) =>
+    Array.from({ length: AHEAD_DRAWS }, (_, d) => {
+      const other = ordered[Math.floor(unitAt(key, i * AHEAD_DRAWS + d) * n)]?.reading ?? row.reading;
+      return { ...row.reading, torqueNm: other.torqueNm, rotationalSpeedRpm: other.rotationalSpeedRpm };
+    }),
+  );
+  const drawnP = await scorer.score(buildFeatureMatrix(drawn, model.scaler), drawn.length);
+  const c = model.classes.length;
+  const aheadProbabilities = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < AHEAD_DRAWS; d++) {
+      for (let k = 0; k < c; k++) {
+        aheadProbabilities[i * c + k] =
+          (aheadProbabilities[i * c + k] as number) +
+          (drawnP[(i * AHEAD_DRAWS + d) * c + k] as number) / AHEAD_DRAWS;
+      }
+    }
+  }
   return fitCalibration(
     {
       classes: model.classes,
       probabilities,
+      aheadProbabilities,
       labels,
       n,
       modes: model.classes.filter((c) => c !== ANY_FAILURE_CLASS),

@@ -17,6 +17,13 @@ export interface CalibrationData {
   classes: readonly string[];
   /** Row-major [n, classes.length] model probabilities. */
   probabilities: Float32Array;
+  /**
+   * Row-major [n, classes.length]: each row's probability with its torque and speed drawn afresh from the
+   * data, as the forecast draws a future process's (the mean over several draws). What forecastability is
+   * judged on: a sharp model gives an overstrain probability near 0 until the very process that fails, yet
+   * the wear that makes the next processes risky is there before it. Defaults to `probabilities`.
+   */
+  aheadProbabilities?: Float32Array;
   /** Per class, 0/1 outcome of each row, in the data's time order. */
   labels: Readonly<Record<string, Uint8Array>>;
   n: number;
@@ -26,9 +33,10 @@ export interface CalibrationData {
 
 /**
  * Fits each class's odds divisor by maximum likelihood (one parameter: the shift of the logit), and judges
- * each mode forecastable when its probability now ranks the processes that fail by that mode within the
- * next AHEAD_PROCESSES above the ones that do not (AUC >= MIN_AHEAD_AUC): a mode driven by slowly changing
- * state (wear, temperature) is; one drawn afresh each process (a power spike, a random failure) is not.
+ * each mode forecastable when its probability now, with torque and speed drawn afresh (aheadProbabilities),
+ * ranks the processes that fail by that mode within the next AHEAD_PROCESSES above the ones that do not
+ * (AUC >= MIN_AHEAD_AUC): a mode driven by slowly changing state (wear, temperature) is; one drawn afresh
+ * each process (a power spike, a random failure) is not.
  */
 export function fitCalibration(
   data: CalibrationData,
@@ -42,10 +50,13 @@ export function fitCalibration(
     const y = data.labels[name];
     if (!y || y.length !== data.n) throw new RangeError(`calibration data has no labels for class ${name}`);
     const p = new Float64Array(data.n);
+    const ahead = new Float64Array(data.n);
+    const aheadSource = data.aheadProbabilities ?? data.probabilities;
     let sumP = 0;
     let sumY = 0;
     for (let i = 0; i < data.n; i++) {
       p[i] = data.probabilities[i * c + k] as number;
+      ahead[i] = aheadSource[i * c + k] as number;
       sumP += p[i] as number;
       sumY += y[i] as number;
     }
@@ -55,7 +66,7 @@ export function fitCalibration(
       meanModelProbability: sumP / data.n,
     };
     if (data.modes.includes(name)) {
-      const aheadAuc = aucAhead(p, y, AHEAD_PROCESSES);
+      const aheadAuc = aucAhead(ahead, y, AHEAD_PROCESSES);
       modes[name] = { aheadAuc, forecastable: aheadAuc >= MIN_AHEAD_AUC };
     }
   }

@@ -60,6 +60,34 @@ describe('forecast calibration', () => {
     expect(c.classes.A?.observedRate).toBeCloseTo(persistentY.reduce((a, b) => a + b, 0) / n, 12);
   });
 
+  it('judges forecastability on the probability with torque and speed drawn afresh, when given', () => {
+    // A sharp model: the probability now is 0 until the very process that fails; with the fast variables
+    // drawn afresh, the slow state (wear rising to its end) makes the processes before it risky.
+    const n = 5000;
+    const key = streamKey(3, 1);
+    const now = new Float32Array(n);
+    const ahead = new Float32Array(n);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const wear = (i % 250) / 250;
+      const fails = wear > 0.9 && unitAt(key, i) < 0.05 ? 1 : 0;
+      y[i] = fails;
+      now[i] = fails;
+      ahead[i] = wear > 0.85 ? 0.05 : 0.001;
+    }
+    const about = {
+      modelSha256: 'a'.repeat(64),
+      fittedOn: { file: 'x.csv', sha256: 'b'.repeat(64), rows: n },
+    };
+    const data = { classes: ['OSF'], probabilities: now, labels: { OSF: y }, n, modes: ['OSF'] };
+    expect(fitCalibration(data, about).modes.OSF?.forecastable).toBe(false);
+    const judged = fitCalibration({ ...data, aheadProbabilities: ahead }, about);
+    expect(judged.modes.OSF?.forecastable).toBe(true);
+    expect(judged.modes.OSF?.aheadAuc).toBeGreaterThan(0.8);
+    // The divisor is still fitted on the probabilities as the model gives them.
+    expect(judged.classes.OSF?.oddsDivisor).toBe(fitCalibration(data, about).classes.OSF?.oddsDivisor);
+  });
+
   it('AUC of a score for a failure in the next rows: perfect, reversed and undefined cases', () => {
     const y = Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0]);
     expect(aucAhead(Float64Array.from([0, 1, 1, 0, 0, 0, 0, 0]), y, 2)).toBe(1);
