@@ -1,8 +1,10 @@
 import { basename } from 'node:path';
+import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
 import { FAILURE_MODES } from '../../processors/inference/types.js';
 import { parseDriftSpec } from '../../stream/simulator/driftSpec.js';
 import { formatDuration } from '../../stream/simulator/duration.js';
 import { startDashboard } from '../dashboard/server.js';
+import { createLocalForecaster, type LocalForecaster } from '../forecast/localForecaster.js';
 import { type PipelineProgress, type PipelineSummary, runLocalPipeline } from '../pipeline/localPipeline.js';
 import type { RateLimit } from '../pipeline/rateLimit.js';
 import { planReadingTime } from '../pipeline/readingTime.js';
@@ -230,6 +232,7 @@ async function runPipeline(
   const printProgress = createProgressPrinter();
   let latest: PipelineProgress | undefined;
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
+  let forecasts: LocalForecaster | undefined;
   try {
     const summary = await runLocalPipeline({
       dataDir: runDir,
@@ -257,8 +260,11 @@ async function runPipeline(
         // A timed run is a live run that stops itself: what was produced drains, the summary prints.
         if (r.durationMs !== undefined) timer = setTimeout(() => controller.abort(), r.durationMs);
         if (!r.ui) return;
+        // The page's Due column and forecast curve; the store grows, so the forecast is redone each minute.
+        forecasts = createLocalForecaster(new DuckDbHistorySource(store.database), { cacheMs: 60_000 });
         dashboard = await startDashboard({
           queries: store.fleetQueries,
+          forecasts,
           dataDir: runDir,
           live: { progress: () => latest },
           ...(r.port !== undefined ? { port: r.port } : {}),
@@ -275,6 +281,7 @@ async function runPipeline(
         `pfm run: dashboard closed; to look at this run again: npx pfm ui --data ${display(runDir)}`,
       );
     }
+    await forecasts?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
