@@ -12,10 +12,9 @@ import type {
   MachineForecast,
   MachineWithoutForecast,
 } from '../../processors/forecast/types.js';
-import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { calibrateFromCsv } from '../forecast/calibrateFromCsv.js';
 import { createLocalForecaster } from '../forecast/localForecaster.js';
-import { existingStorePath, resolveDataDir } from './dataDir.js';
+import { openRunStore, resolveRunDir } from './dataDir.js';
 import { renderTable } from './format.js';
 
 const MINUTE = 60_000;
@@ -40,7 +39,7 @@ with the probability after it. Power and random failures strike at a steady rate
 reported (--json) but never the reason a machine is due.
 
 Options:
-  --data DIR          local store (default ./pfm-data or PFM_DATA_DIR)
+  --data DIR          the data directory (its latest run) or one run's folder (default ./pfm-data or PFM_DATA_DIR)
   --json              the whole forecast as one JSON object (every machine, horizon, mode and risk curve)
   --limit N           machines in the table (default 20)
   --horizon H         hours ahead (default ${D.horizonMs / HOUR})
@@ -82,17 +81,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   }
   const limit = wholeFlag(values.limit, '--limit', 1, 100_000);
   const settings = settingsFrom(values);
-  const dataDir = resolveDataDir(values.data);
-  const path = existingStorePath(dataDir);
-  const store = await openDuckDbStore(path, { readOnly: true }).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/lock/i.test(message)) {
-      throw new Error(`${path} is held by a running pipeline; forecast it when the run has finished`, {
-        cause: error,
-      });
-    }
-    throw error;
-  });
+  const { store, path } = await openRunStore(resolveRunDir(values.data));
   const forecaster = createLocalForecaster(new DuckDbHistorySource(store.database), {
     settings,
     ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),

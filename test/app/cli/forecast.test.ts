@@ -85,7 +85,7 @@ describe('pfm forecast', () => {
     expect((await run(['--help'])).out).toMatch(/pfm forecast — when each machine will likely fail/);
     await expect(run(['--data', dataDir, '--level', '2'])).rejects.toThrow(/--level must be between 0 and 1/);
     await expect(run(['--data', dataDir, '--step', '7'])).rejects.toThrow(/--step 7 min must divide/);
-    await expect(run(['--data', join(dataDir, 'none')])).rejects.toThrow(/no store at/);
+    await expect(run(['--data', join(dataDir, 'none')])).rejects.toThrow(/no run with data in/);
     expect(duration(95 * 60_000)).toBe('1 h 35 min');
   });
 });
