@@ -84,6 +84,11 @@ export class KinesisLocal {
     return this.server.child.pid;
   }
 
+  /** Resolves once the engine process has exited: after stop(), or when something else ended it. */
+  whenExited(): Promise<void> {
+    return this.server.whenExited();
+  }
+
   /** SIGTERM, then SIGKILL if it has not gone after the stop timeout (it sometimes ignores SIGTERM). */
   stop(): Promise<void> {
     return this.server.stop();
