@@ -70,7 +70,12 @@ export class SupervisedKinesisLocal {
     const maxRestarts = this.opts.maxRestarts ?? 5;
     this.opts.onEvent?.({ kind: 'exited', pid });
     if (this.restarts >= maxRestarts) {
-      this.opts.onEvent?.({ kind: 'gaveUp', reason: `it exited ${this.restarts + 1} times` });
+      const exits = this.restarts + 1;
+      const times = exits === 1 ? 'once' : `${exits} times`;
+      this.opts.onEvent?.({
+        kind: 'gaveUp',
+        reason: `it exited ${times}, and is restarted at most ${maxRestarts} times`,
+      });
       return;
     }
     this.restarts++;
