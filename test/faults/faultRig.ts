@@ -250,8 +250,8 @@ export function parseSummary(stdout: string): ConsumeSummary {
 }
 
 /**
- * Resolves right after kinesis-local has finished writing its data file: the file changed and then stayed the same
- * for a moment. The engine rewrites it in place every second, so a SIGKILL during a write would cut it short (the
+ * Resolves right after kinesis-local has finished writing its data file: the file changed, then stayed the same
+ * for a moment and parses whole. The engine rewrites it in place every second, so a SIGKILL during a write would cut it short (the
  * launcher then refuses it, see test/stream/kinesis/KinesisLocal.test.ts); a kill just after a write does not.
  */
 export async function afterDataFileWrite(file: string, timeoutMs = 20_000): Promise<void> {
@@ -266,11 +266,21 @@ export async function afterDataFileWrite(file: string, timeoutMs = 20_000): Prom
     if (now !== seen) {
       seen = now;
       stableSince = Date.now();
-    } else if (seen !== start && seen !== '' && Date.now() - stableSince >= 40) {
+    } else if (seen !== start && seen !== '' && Date.now() - stableSince >= 100 && isCompleteJson(file)) {
       return;
     }
   }
   throw new Error(`kinesis-local did not write ${file} within ${timeoutMs} ms`);
+}
+
+/** Whether the file parses whole: a write paused mid-way (a loaded machine) leaves its size still for a while. */
+function isCompleteJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves when `check` holds, polling every 10 ms; rejects with `what` after `timeoutMs`. */
