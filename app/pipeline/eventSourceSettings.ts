@@ -9,14 +9,15 @@ type EventSourceSettings = Required<
 
 /**
  * The inference function's event source mapping as the stack deploys it (infra/constructs/StreamProcessor.ts: bisect
- * on error and ReportBatchItemFailures; the retry and record-age defaults of infra/config.ts): the local runs use the
- * same, so a failing batch splits, retries and is given up on locally as it would be in AWS.
+ * on error and ReportBatchItemFailures; infra/config.ts's STREAM_RETRY_DEFAULTS: 500 retries, 24 h of record age,
+ * test/app/pipeline/eventSourceSettings.test.ts keeps them equal): the local runs use the same, so a failing batch
+ * splits, retries and is given up on locally as it would be in AWS.
  */
 export const INFERENCE_EVENT_SOURCE: EventSourceSettings = {
   bisectBatchOnFunctionError: true,
   reportBatchItemFailures: true,
-  maxRetryAttempts: 3,
-  maxRecordAgeSeconds: 3_600,
+  maxRetryAttempts: 500,
+  maxRecordAgeSeconds: 86_400,
 };
 
 /**
