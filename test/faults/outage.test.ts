@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../app/cli/replay.js';
+import { INFERENCE_EVENT_SOURCE } from '../../app/pipeline/eventSourceSettings.js';
 import { poisonRecord } from '../../app/pipeline/poison.js';
 import { RUN_FILES } from '../../app/pipeline/runFiles.js';
 import { resolveStackConfig, STREAM_RETRY_DEFAULTS } from '../../infra/config.js';
@@ -109,6 +110,8 @@ async function startConsumer(opts: {
     streamName: opts.streamName,
     handler: (event) => handle(event, { getRemainingTimeInMillis: () => opts.timeoutMs }),
     batchSize: 50,
+    // The stack's mapping (bisect, partial batch responses, record age), with this test's retry budget.
+    ...INFERENCE_EVENT_SOURCE,
     maxRetryAttempts: opts.retryAttempts,
     pollIntervalMs: 50,
     startingPosition: 'TRIM_HORIZON',

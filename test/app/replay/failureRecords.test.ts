@@ -101,6 +101,7 @@ describe('failureRecordsOf (the runner dead-letter file in the on-failure shape)
     partitionKey: 'M-1',
     data: new Uint8Array([1]),
     reason: 'store refused',
+    condition: 'RetryAttemptsExhausted',
     attempts: 4,
     time: '2026-01-01T00:00:00.000Z',
     ...over,
