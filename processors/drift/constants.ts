@@ -1,6 +1,12 @@
 import { QUALITY_TYPES } from '../../schemas/reading.js';
 import type { ScopeKey } from './types.js';
 
+/**
+ * The calibration shipped with the model (in its artifacts folder, packaged with the drift function): made by
+ * `pfm drift calibrate --in <training file>` from the training file in its own (time) order.
+ */
+export const DRIFT_CALIBRATION_FILE = 'drift-calibration.json';
+
 /** Version of the event detail schema (schemas/drift-event.schema.json). */
 export const DRIFT_EVENT_SCHEMA_VERSION = '1.0';
 
@@ -18,6 +24,19 @@ export const QUALITY_SCOPE_EXCLUDED_FEATURES: readonly string[] = ['quality_type
 
 /** Distinct devices a window remembers per scope (see ScopeAccumulator.devices). */
 export const DEVICE_SAMPLE_CAP = 32;
+
+/**
+ * False stuck-sensor flags allowed per window across the whole fleet (calibration sets each sensor's run
+ * threshold from it). Kept well under the drift tests' alpha: a stuck-sensor event names one machine, and a
+ * false one sends someone to it.
+ */
+export const STUCK_ALPHA = 1e-4;
+
+/** Fewest identical readings in a row that may flag a stuck sensor, whatever the calibration says. */
+export const MIN_STUCK_RUN = 5;
+
+/** A device not heard from for this many windows is forgotten by the stuck-sensor check (unless stuck). */
+export const DEVICE_MEMORY_WINDOWS = 1000;
 
 /** Lambda keeps at most 1 MB of tumbling-window state per shard. */
 export const STATE_LIMIT_BYTES = 1024 * 1024;

@@ -93,13 +93,13 @@ describe('reference checks', () => {
 
   it('refuses a calibration measured against another reference, and feature code that computes other features', () => {
     const windows = simulatedWindows(60, 5).map((w) => w.state);
-    const calibration = calibrate(windows, reference, { source: 'test', windowRecords: 1000 });
+    const calibration = calibrate([windows], reference, { source: 'test', windowRecords: 1000 });
     expectMismatch(
       () =>
         createDriftCore({
           reference,
           engineer,
-          calibration: { ...calibration, referenceSha256: '0'.repeat(64) },
+          calibration: { ...calibration, referenceStatisticsSha256: '0'.repeat(64) },
         }),
       /recalibrate/,
     );
@@ -113,11 +113,10 @@ describe('reference checks', () => {
 
 describe('drift core', () => {
   // Calibrated on a stationary fleet of another seed: iid theory alarms on the slowly moving temperatures.
-  const calibration = calibrate(
-    simulatedWindows(500, 3).map((w) => w.state),
-    reference,
-    { source: 'test: stationary simulator seed 3', windowRecords: 1000 },
-  );
+  const calibration = calibrate([simulatedWindows(500, 3).map((w) => w.state)], reference, {
+    source: 'test: stationary simulator seed 3',
+    windowRecords: 1000,
+  });
   const shifted = simulatedWindows(12, 11, [
     // +1 sd of torque from window 5 on (20 s per window), gone again from window 9.
     { feature: 'torqueNm', kind: 'offset', amount: 10, fromTime: 4 * 20_000 },
