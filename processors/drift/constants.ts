@@ -38,6 +38,12 @@ export const MIN_STUCK_RUN = 5;
 /** A device not heard from for this many windows is forgotten by the stuck-sensor check (unless stuck). */
 export const DEVICE_MEMORY_WINDOWS = 1000;
 
+/**
+ * A shard's mark in the fleet window is kept this long after its last period: longer than Lambda retries a
+ * Kinesis batch (maxRecordAge is at most 7 days), so a retried final invocation is always recognized.
+ */
+export const SHARD_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
 /** Lambda keeps at most 1 MB of tumbling-window state per shard. */
 export const STATE_LIMIT_BYTES = 1024 * 1024;
 

@@ -12,8 +12,9 @@ import { InfluxDbSink } from '../sinks/InfluxDbSink.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
 import { STORE_FILE } from '../store/constants.js';
-import { loadCalibration } from './calibration.js';
+import { loadCalibration, shippedCalibrationPath } from './calibration.js';
 import { readDriftConfig } from './config.js';
+import { DRIFT_CALIBRATION_FILE, SHARD_RETENTION_MS } from './constants.js';
 import { createDriftCore } from './core.js';
 import { DynamoDbDriftStateStore } from './DynamoDbDriftStateStore.js';
 import { EventBridgePublisher } from './EventBridgePublisher.js';
@@ -31,14 +32,17 @@ const config = readDriftConfig();
 const observability = createObservability('pfm-drift');
 const { logger, metrics } = observability;
 const reference = loadDriftReference(config.PFM_MODEL_DIR);
-const calibration = config.PFM_DRIFT_CALIBRATION ? loadCalibration(config.PFM_DRIFT_CALIBRATION) : undefined;
-if (!calibration)
-  logger.warn('no PFM_DRIFT_CALIBRATION: iid thresholds, too strict for slowly varying features');
-const core = createDriftCore({
-  reference,
-  engineer: modelEngineerFor(reference),
-  ...(calibration ? { calibration } : {}),
-});
+// Thresholds from the calibration shipped with the model (or the one configured): never from iid theory, which
+// alarms on slowly varying features, and never from the simulator.
+const calibrationPath = config.PFM_DRIFT_CALIBRATION ?? shippedCalibrationPath(config.PFM_MODEL_DIR);
+if (calibrationPath === undefined) {
+  throw new PfmError(
+    'CONFIG_INVALID',
+    `invalid configuration: PFM_DRIFT_CALIBRATION: not set, and the model has no ${DRIFT_CALIBRATION_FILE} (make one with pfm drift calibrate)`,
+  );
+}
+const calibration = loadCalibration(calibrationPath);
+const core = createDriftCore({ reference, engineer: modelEngineerFor(reference), calibration });
 
 async function openScoreSink(): Promise<DriftScoreSink> {
   const metricsSink = new MetricsDriftScoreSink(metrics);
@@ -128,9 +132,13 @@ const handleWindow = createTumblingWindowHandler({
     eventBusName: config.PFM_EVENT_BUS,
   }),
   scoreSink: await openScoreSink(),
-  expectedShards: config.PFM_DRIFT_SHARDS,
+  rule: {
+    windowRecords: calibration.windowRecords,
+    maxSpanMs: config.PFM_DRIFT_WINDOW_MAX_SECONDS * 1000,
+    shardRetentionMs: SHARD_RETENTION_MS,
+  },
   onEvaluation: record,
-  onWindowPartial: (info) => logger.debug('window partial stored', info),
+  onPartial: (outcome) => logger.debug('shard partial folded', { ...outcome }),
 });
 logger.info('drift monitor ready', {
   model: reference.modelName,

@@ -330,20 +330,50 @@ export interface DriftScoreSink {
   writeDriftScores(rows: readonly DriftScoreRow[]): Promise<void>;
 }
 
+/** What the fleet window remembers of one shard: the highest sequence number folded and its period. */
+export interface ShardMark {
+  sequence: string;
+  period: number;
+}
+
 /**
- * Port: what the Lambda drift monitor keeps between invocations. Tumbling-window state ends with its window,
- * so the decision memory (hysteresis, CUSUMs, cooldowns) and the shards' partial windows live here.
+ * The fleet window the Lambda monitor fills from every shard's partials (see foldPartial): the window being
+ * filled, the periods it spans, and each shard's mark (what was folded already, so a retry is recognized).
+ */
+export interface FleetWindowState {
+  /** Number of the window being filled: windows are numbered 1, 2, ... across the fleet. */
+  seq: number;
+  window: WindowState;
+  /** Earliest and latest tumbling period (start, epoch ms) folded in or seen; null while empty. */
+  firstPeriod: number | null;
+  lastPeriod: number | null;
+  /** Shard partials folded into it. */
+  partials: number;
+  shards: Record<string, ShardMark>;
+}
+
+/** Everything the Lambda drift monitor keeps between invocations, in one record so it changes atomically. */
+export interface StoredDriftState {
+  version: 2;
+  /** The decision memory (hysteresis, CUSUMs, cooldowns, the devices' runs). */
+  monitor: MonitorState;
+  fleet: FleetWindowState;
+  /** The output of the last window evaluated, until the score sink and the publisher have taken it. */
+  pending: { seq: number; rows: DriftScoreRow[]; events: DriftEvent[] } | null;
+}
+
+/**
+ * Port: what the Lambda drift monitor keeps between invocations. Tumbling-window state ends with its period
+ * and its shard, so the fleet window, the decision memory and the pending output live here, shared by every
+ * shard's invocations and every cold start.
  */
 export interface DriftStateStore {
   /** Runs `work` while no other invocation holds the lock. */
   withLock<T>(work: () => Promise<T>): Promise<T>;
-  readMonitorState(): Promise<MonitorState | undefined>;
-  writeMonitorState(state: MonitorState): Promise<void>;
-  /** Stores (or replaces, on a retry) one shard's final partial of a window. */
-  putPartial(windowKey: string, shardId: string, encoded: string): Promise<void>;
-  /** Every partial stored for a window. */
-  partials(windowKey: string): Promise<string[]>;
-  deletePartials(windowKey: string): Promise<void>;
+  /** The state as last written (undefined: nothing yet); call under the lock. */
+  readState(): Promise<StoredDriftState | undefined>;
+  /** Replaces the state; fails (retryable) when someone else wrote it since this holder read it. */
+  writeState(state: StoredDriftState): Promise<void>;
 }
 
 /** The decision memory of one scope, carried from window to window. */
