@@ -24,7 +24,14 @@ export interface FleetWindowRule {
 
 /** A fleet window state that has seen nothing. */
 export function emptyFleetWindow(firstSeq = 1): FleetWindowState {
-  return { seq: firstSeq, window: emptyWindow(), firstPeriod: null, lastPeriod: null, partials: 0, shards: {} };
+  return {
+    seq: firstSeq,
+    window: emptyWindow(),
+    firstPeriod: null,
+    lastPeriod: null,
+    partials: 0,
+    shards: {},
+  };
 }
 
 /**

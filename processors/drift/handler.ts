@@ -8,8 +8,8 @@ import { type DecodeResult, decodeReading } from '../../schemas/codec/readingCod
 import type { SensorReading } from '../../schemas/reading.js';
 import type { KinesisHandler } from '../inference/handler.js';
 import { physicalProblem } from '../inference/validateReading.js';
-import type { DriftCore } from './core.js';
 import { STATE_LIMIT_BYTES } from './constants.js';
+import type { DriftCore } from './core.js';
 import { type FleetWindowRule, foldPartial, type ShardPartial } from './fleetWindow.js';
 import { initialStoredState } from './storedState.js';
 import type {
@@ -207,7 +207,8 @@ export function createTumblingWindowHandler(deps: TumblingWindowDeps): TumblingW
       window.undecodable += batch.undecodable;
       for (const r of batch.records) {
         if (r.reading) deps.core.add(window, r.reading);
-        if (maxSequence === undefined || BigInt(r.sequenceNumber) > BigInt(maxSequence)) maxSequence = r.sequenceNumber;
+        if (maxSequence === undefined || BigInt(r.sequenceNumber) > BigInt(maxSequence))
+          maxSequence = r.sequenceNumber;
       }
     }
     const encoded = encodeWindow(window);

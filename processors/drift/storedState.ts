@@ -36,5 +36,8 @@ export function decodeStoredState(text: string, where: string): StoredDriftState
   } catch (error) {
     return corrupt(`has a malformed fleet window (${(error as Error).message})`);
   }
-  return { ...(raw as unknown as StoredDriftState), fleet: { ...(fleet as unknown as StoredDriftState['fleet']), window } };
+  return {
+    ...(raw as unknown as StoredDriftState),
+    fleet: { ...(fleet as unknown as StoredDriftState['fleet']), window },
+  };
 }

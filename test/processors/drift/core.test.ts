@@ -154,6 +154,29 @@ describe('drift core', () => {
     expect(states.slice(4, 8)).toEqual(['DRIFT', 'DRIFT', 'DRIFT', 'DRIFT']);
   });
 
+  it('tests an indicator feature on its rate, not its variance; a flat continuous feature still breaches variance', () => {
+    // Process temperature always 10 K above air: temperature_delta_k is flat (variance 0: a real variance
+    // breach) and delta_below_hdf_limit (dT < 8.6 K) is never 1. An indicator's variance follows from its rate,
+    // so an all-zero window is judged by its mean and PSI only, never by a variance ratio of 0.
+    const sim = createSimulator({ machines: 50, seed: 5, startTime: 0, intervalMs: 1000 });
+    const core = createDriftCore({ reference, engineer, calibration });
+    const state = emptyWindow();
+    for (let r = 0; r < 1000; r++) {
+      const { reading } = sim.next();
+      core.add(state, { ...reading, processTemperatureK: reading.airTemperatureK + 10 });
+    }
+    const window: ClosedWindow = { seq: 1, start: 0, end: 20_000, state, terminatedEarly: false };
+    const fleet = core.evaluate(window, core.initialState()).scores.fleet ?? [];
+    const indicator = fleet.find((s) => s.feature === 'delta_below_hdf_limit');
+    expect(indicator?.varianceRatio).toBeLessThan(1e-9);
+    expect(indicator).toMatchObject({ pVariance: 1, zVariance: 0 });
+    expect(indicator?.sequential.variance).toBe(0);
+    expect(indicator?.breached).not.toContain('variance');
+    const flat = fleet.find((s) => s.feature === 'temperature_delta_k');
+    expect(flat?.varianceRatio).toBeLessThan(1e-9);
+    expect(flat?.breached).toContain('variance');
+  });
+
   it('without calibration (iid theory), the same stationary windows alarm: the fleet is not iid', () => {
     const core = createDriftCore({ reference, engineer });
     const e = core.evaluate(shifted[0] as ClosedWindow, core.initialState());
