@@ -81,6 +81,7 @@ export class PfmStack extends Stack {
       stream,
       key,
       settings: config.drift,
+      fleetSimulator: config.simulator,
       bus: this.events.bus,
       state: this.driftState,
       store,

@@ -78,6 +78,15 @@ const driftSchema = z
     retryAttempts: kinesisSource.retryAttempts.default(STREAM_RETRY_DEFAULTS.retryAttempts),
     maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(STREAM_RETRY_DEFAULTS.maxRecordAgeSeconds),
     startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+    /**
+     * The drift thresholds: a file in model/artifacts made offline by `pfm drift calibrate` (packaged with the
+     * function). Default: the training file's (drift-calibration.json), or with the fleet simulator on, the
+     * simulated fleet's for its size and readings per tumbling window.
+     */
+    calibrationFile: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+\.json$/, 'expected a .json file name in model/artifacts')
+      .optional(),
   })
   .strict();
 

@@ -76,6 +76,7 @@ export const ENV = {
   timestreamDriftTable: 'TIMESTREAM_DRIFT_TABLE',
   driftStateTable: 'PFM_DRIFT_STATE_TABLE',
   driftLockLeaseSeconds: 'PFM_DRIFT_LOCK_LEASE_SECONDS',
+  driftCalibration: 'PFM_DRIFT_CALIBRATION',
   influxUrl: 'INFLUXDB_URL',
   influxDatabase: 'INFLUXDB_DATABASE',
   influxTokenSecretArn: 'INFLUXDB_TOKEN_SECRET_ARN',

@@ -7,6 +7,15 @@ import type { ScopeKey } from './types.js';
  */
 export const DRIFT_CALIBRATION_FILE = 'drift-calibration.json';
 
+/**
+ * The calibration shipped for a stationary simulated fleet of `machines` machines watched in windows of
+ * `windowRecords` readings (`pfm drift calibrate --machines N --window W`): what a stack whose readings come
+ * from its own fleet simulator packages instead of the training file's.
+ */
+export function simulatedCalibrationFile(machines: number, windowRecords: number): string {
+  return `drift-calibration.simulated-${machines}x${windowRecords}.json`;
+}
+
 /** Version of the event detail schema (schemas/drift-event.schema.json). */
 export const DRIFT_EVENT_SCHEMA_VERSION = '1.0';
 
