@@ -320,7 +320,13 @@ describe('eventsView', () => {
     ];
     const view = eventsView(events, 3);
     expect(view.total).toBe(4);
-    expect(view.byType).toEqual({ FeatureDriftDetected: 2, ModelRetrainingRecommended: 1, DriftResolved: 1 });
+    expect(view.byType).toEqual({
+      FeatureDriftDetected: 2,
+      ModelRetrainingRecommended: 1,
+      DriftResolved: 1,
+      SensorStuck: 0,
+      SensorRecovered: 0,
+    });
     expect(view.events.map((e) => [e.windowSeq, e.type, e.scope, `${e.from}>${e.to}`])).toEqual([
       [9, 'DriftResolved', 'fleet', 'DRIFT>OK'],
       [5, 'FeatureDriftDetected', 'quality:L', 'WARN>DRIFT'],
