@@ -10,6 +10,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   sinks: async () => (await import('./sinks.js')).benchSinks(),
   drift: async () => (await import('./drift.js')).benchDrift(),
   bundle: async () => (await import('./bundle.js')).benchBundle(),
+  forecast: async () => (await import('./forecast.js')).benchForecast(),
 };
 
 const wanted = process.argv.slice(2);

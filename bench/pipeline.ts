@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNumber } from '../app/cli/format.js';
+import { INFERENCE_EVENT_SOURCE } from '../app/pipeline/eventSourceSettings.js';
 import { openInferenceStack } from '../app/pipeline/inferenceStack.js';
 import { encodeReading } from '../schemas/codec/readingCodec.js';
 import { createKinesisClient, ensureStream } from '../stream/kinesis/client.js';
@@ -57,6 +58,7 @@ export async function benchPipeline(): Promise<void> {
       batchSize: 10_000,
       batchingWindowMs: 0,
       pollIntervalMs: 20,
+      ...INFERENCE_EVENT_SOURCE,
       startingPosition: 'TRIM_HORIZON',
       checkpointStore: new FileCheckpointStore(join(dataDir, 'checkpoints.json')),
       deadLetter: new FileDeadLetter(join(dataDir, 'dead-letter.jsonl')),

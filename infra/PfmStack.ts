@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { type PfmStackConfig, type PfmStackSettings, resolveStackConfig } from './config.js';
-import { type ResourceNames, resourceNames } from './constants.js';
+import { ENV, resourceNames } from './constants.js';
 import { alertsTopic } from './constructs/alertsTopic.js';
 import { DriftStateTable } from './constructs/DriftStateTable.js';
 import { driftMonitor } from './constructs/driftMonitor.js';
@@ -66,13 +66,12 @@ export class PfmStack extends Stack {
       key,
       email: config.alerts.email,
     });
-    this.store = this.predictionStore(config.sink, names);
+    this.store = this.predictionStore(config.sink);
     const { stream, store } = this;
 
     this.inference = inferenceProcessor(this, 'Inference', {
       stream,
       key,
-      failureQueueName: names.inferenceFailures,
       settings: config.inference,
       store,
     });
@@ -81,8 +80,8 @@ export class PfmStack extends Stack {
     this.drift = driftMonitor(this, 'Drift', {
       stream,
       key,
-      failureQueueName: names.driftFailures,
       settings: config.drift,
+      fleetSimulator: config.simulator,
       bus: this.events.bus,
       state: this.driftState,
       store,
@@ -96,19 +95,28 @@ export class PfmStack extends Stack {
   }
 
   /** The store the sink settings ask for, under the one construct id both share. */
-  private predictionStore(sink: PfmStackConfig['sink'], names: ResourceNames): PredictionStore {
-    const common = { names, key: this.key };
+  private predictionStore(sink: PfmStackConfig['sink']): PredictionStore {
+    const common = { key: this.key };
     return sink.kind === 'influxdb'
       ? new InfluxDbStore(this, 'Store', { ...common, settings: sink })
-      : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink });
+      : new LiveAnalyticsStore(this, 'Store', { ...common, settings: sink, alerts: this.alertsTopic });
   }
 
-  /** Every function's errors, the stream functions' iterator age, and the queues that should stay empty. */
+  /**
+   * The stream's age and throttling, every function's errors, throttles and near-timeouts, the stream functions'
+   * iterator age and failure-destination deliveries, and the queues that should stay empty.
+   */
   private pipelineAlarms(alerts: PfmStackConfig['alerts']): PipelineAlarms {
     return new PipelineAlarms(this, 'Alarms', {
       topic: this.alertsTopic,
+      stream: this.stream,
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
-      functions: { Simulator: this.simulator.fn, ...(this.agent ? { Agent: this.agent.fn } : {}) },
+      functions: {
+        Simulator: this.simulator.fn,
+        ...(this.agent ? { Agent: this.agent.fn } : {}),
+        // A failed rotation leaves the current token in place: an alarm says so before it matters.
+        ...(this.store instanceof InfluxDbStore ? { InfluxToken: this.store.tokenFunction } : {}),
+      },
       failureQueues: {
         InferenceFailures: this.inference.failureQueue,
         DriftFailures: this.drift.failureQueue,
@@ -125,7 +133,18 @@ export class PfmStack extends Stack {
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'RetrainingQueueUrl', { value: this.events.queue.queueUrl });
+    // Batches that exhausted their retries, as the event source mapping's shard and sequence ranges (pfm replay).
+    new CfnOutput(this, 'InferenceFailureQueueUrl', { value: this.inference.failureQueue.queueUrl });
+    new CfnOutput(this, 'DriftFailureQueueUrl', { value: this.drift.failureQueue.queueUrl });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
-    if (this.agent) new CfnOutput(this, 'AgentId', { value: this.agent.agent.attrAgentId });
+    if (this.agent) {
+      new CfnOutput(this, 'AgentId', { value: this.agent.agent.attrAgentId });
+      new CfnOutput(this, 'AgentAliasId', { value: this.agent.alias.attrAgentAliasId });
+    }
+    if (this.store instanceof InfluxDbStore) {
+      new CfnOutput(this, 'InfluxDbUrl', { value: this.store.environment[ENV.influxUrl] as string });
+      new CfnOutput(this, 'InfluxDbAdminSecretArn', { value: this.store.adminSecret.secretArn });
+      new CfnOutput(this, 'InfluxDbTokenSecretArn', { value: this.store.tokenSecret.secretArn });
+    }
   }
 }

@@ -12,6 +12,7 @@ import { bundleDir } from './bundling.js';
 import type { PfmStackSettings } from './config.js';
 import { LAMBDA_ENTRIES } from './constants.js';
 import type { PfmFunction } from './constructs/PfmFunction.js';
+import { cdkJsonFeatureFlags } from './featureFlags.js';
 import { PfmStack } from './PfmStack.js';
 
 /** A stack synthesized with its functions really bundled, and the folder of its cloud assembly. */
@@ -27,7 +28,10 @@ export function synthesizeBundled(settings: PfmStackSettings = {}): BundledStack
   const outdir = mkdtempSync(join(tmpdir(), 'pfm-cdk-out-'));
   const started = performance.now();
   // Asset metadata names each function's staged folder in the template (the CLI turns it on; App does not).
-  const app = new App({ outdir, context: { [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonFeatureFlags(), [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true },
+  });
   const stack = new PfmStack(app, 'PfmStack', { settings });
   const assembly = app.synth();
   return { stack, assemblyDir: assembly.directory, synthMs: performance.now() - started };

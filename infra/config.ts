@@ -4,11 +4,24 @@ import { DEFAULT_NAME_PREFIX } from './constants.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * The event source mappings' retry defaults: those of the AWS Solutions Constructs' aws-kinesisstreams-lambda
+ * (core/lib/lambda-event-source-mapping-defaults.ts: retryAttempts 500, maxRecordAge 24 h, bisect on error).
+ * With the handler riding out each sink outage for most of its timeout, 500 attempts span hours, not seconds.
+ */
+export const STREAM_RETRY_DEFAULTS = { retryAttempts: 500, maxRecordAgeSeconds: 86_400 } as const;
+
 // Lambda's own limits: a Kinesis event source mapping accepts these ranges, and CloudFormation would
 // reject anything else only after a deploy had started.
 const lambdaSizing = {
   memoryMb: int(128, 10_240),
   timeoutSeconds: int(1, 900),
+  /**
+   * Executions the function keeps to itself and may not exceed. Off by default: Lambda keeps 100 units of an
+   * account's concurrency unreserved, so an account whose quota is still the new-account 10 refuses any
+   * reservation and the deploy would fail (README, "Reserved concurrency").
+   */
+  reservedConcurrency: int(1, 10_000).optional(),
 };
 const kinesisSource = {
   batchSize: int(1, 10_000),
@@ -41,9 +54,11 @@ const inferenceSchema = z
     batchSize: kinesisSource.batchSize.default(500),
     maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(5),
     parallelizationFactor: kinesisSource.parallelizationFactor.default(1),
-    retryAttempts: kinesisSource.retryAttempts.default(3),
-    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    retryAttempts: kinesisSource.retryAttempts.default(STREAM_RETRY_DEFAULTS.retryAttempts),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(STREAM_RETRY_DEFAULTS.maxRecordAgeSeconds),
     startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+    /** Caps the scoring function, so a stream resharded up cannot take the account's concurrency from the rest. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
     /**
      * Timestream record version of every prediction (PFM_MODEL_SEQUENCE): raise it with every model you deploy
      * (e.g. the training time in epoch seconds) so re-scored readings overwrite older predictions.
@@ -60,9 +75,18 @@ const driftSchema = z
     maxBatchingWindowSeconds: kinesisSource.maxBatchingWindowSeconds.default(30),
     /** Lambda's tumbling windows last at most 15 minutes. */
     tumblingWindowSeconds: int(1, 900).default(300),
-    retryAttempts: kinesisSource.retryAttempts.default(3),
-    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(3_600),
+    retryAttempts: kinesisSource.retryAttempts.default(STREAM_RETRY_DEFAULTS.retryAttempts),
+    maxRecordAgeSeconds: kinesisSource.maxRecordAgeSeconds.default(STREAM_RETRY_DEFAULTS.maxRecordAgeSeconds),
     startingPosition: kinesisSource.startingPosition.default('TRIM_HORIZON'),
+    /**
+     * The drift thresholds: a file in model/artifacts made offline by `pfm drift calibrate` (packaged with the
+     * function). Default: the training file's (drift-calibration.json), or with the fleet simulator on, the
+     * simulated fleet's for its size and readings per tumbling window.
+     */
+    calibrationFile: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+\.json$/, 'expected a .json file name in model/artifacts')
+      .optional(),
   })
   .strict();
 
@@ -89,10 +113,32 @@ const influxSinkSchema = z
       .enum(['InfluxIOIncludedT1', 'InfluxIOIncludedT2', 'InfluxIOIncludedT3'])
       .default('InfluxIOIncludedT1'),
     organization: z.string().min(1).max(64).default('pfm'),
-    bucket: z.string().min(2).max(64).default('predictions'),
+    bucket: z
+      .string()
+      .min(2)
+      .max(64)
+      // InfluxDB 2.x reserves names starting with "_" (_monitoring, _tasks); the 1.x APIs need a plain name.
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'expected letters, digits, "_", "." or "-", not starting with "_"',
+      )
+      .default('predictions'),
     multiAz: z.boolean().default(false),
+    /** Days between rotations of the functions' API token (Secrets Manager rotation; 1 to 365). */
+    tokenRotationDays: int(1, 365).default(30),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    // Timestream for InfluxDB storage types: 3,000 IOPS from 20 GiB; 12,000 and 16,000 IOPS from 400 GiB
+    // (Timestream for InfluxDB developer guide, "DB instance storage").
+    if (s.storageType !== 'InfluxIOIncludedT1' && s.allocatedStorageGb < 400) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allocatedStorageGb'],
+        message: `storage type ${s.storageType} needs at least 400 GB (InfluxIOIncludedT1 starts at 20 GB)`,
+      });
+    }
+  });
 
 const alertsSchema = z
   .object({
@@ -112,6 +158,8 @@ const simulatorSchema = z
     seed: z.number().int().default(42),
     /** Drift specs as `pfm simulate --drift` takes them, e.g. `torqueNm:offset:5@+600s`. */
     drift: z.array(z.string().min(1)).default([]),
+    /** 1 keeps scheduled runs from overlapping; see inference.reservedConcurrency for why it is off by default. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
   })
   .strict();
 
@@ -124,6 +172,8 @@ const agentSchema = z
       .regex(/^[a-z0-9][a-z0-9.:-]*$/, 'expected a Bedrock model or inference profile id')
       .optional(),
     idleSessionTtlSeconds: int(60, 3_600).default(600),
+    /** Keeps executions for operators' questions whatever the stream functions take. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -141,8 +191,9 @@ const configSchema = z
     namePrefix: z
       .string()
       .regex(
-        /^[a-z][a-z0-9-]{0,19}$/,
-        'expected 1-20 lowercase letters, digits or dashes, starting with a letter',
+        // No "--" and no trailing "-": the InfluxDB instance name (`<prefix>-influx`) allows neither.
+        /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,19}$/,
+        'expected 1-20 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash',
       )
       .default(DEFAULT_NAME_PREFIX),
     stream: streamSchema.prefault({}),
@@ -150,12 +201,25 @@ const configSchema = z
     drift: driftSchema.prefault({}),
     sink: z
       .discriminatedUnion('kind', [timestreamSinkSchema, influxSinkSchema])
-      .prefault({ kind: 'timestream' }),
+      // Timestream for InfluxDB: Timestream for LiveAnalytics takes no new customers since 2025-06-20.
+      .prefault({ kind: 'influxdb' }),
     alerts: alertsSchema.prefault({}),
     simulator: simulatorSchema.prefault({}),
     agent: agentSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A cap below what the stream feeds at once would throttle the function's own reads of it.
+    const needed = (c.stream.shardCount ?? 0) * c.inference.parallelizationFactor;
+    const reserved = c.inference.reservedConcurrency;
+    if (reserved !== undefined && reserved < needed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inference', 'reservedConcurrency'],
+        message: `must be at least stream.shardCount x inference.parallelizationFactor = ${needed} (one invocation per shard and batch at once)`,
+      });
+    }
+  });
 
 /** The stack's settings as given (every field optional; see {@link PfmStackConfig} for the defaults). */
 export type PfmStackSettings = z.input<typeof configSchema>;

@@ -7,7 +7,10 @@ export const DEFAULT_NAME_PREFIX = 'pfm';
 
 /**
  * Physical names of the resources the local runner, the LocalStack init hook and the stack share. Explicit
- * names (rather than generated ones) let `pfm consume --stream pfm-readings` work the same against both.
+ * names (rather than generated ones) let `pfm consume --stream pfm-readings` work the same against both. The
+ * stack uses a fixed name only where `cdk destroy` then `cdk deploy` cannot collide on it (a deleted resource
+ * whose name is free again: stream, bus, topic, table); its queues are named by CloudFormation (SQS holds a
+ * deleted queue's name for 60 s), so the queue names here are the LocalStack hook's alone.
  */
 export function resourceNames(prefix: string = DEFAULT_NAME_PREFIX) {
   return {
@@ -20,8 +23,6 @@ export function resourceNames(prefix: string = DEFAULT_NAME_PREFIX) {
     driftFailures: `${prefix}-drift-failures`,
     driftStateTable: `${prefix}-drift-state`,
     alertsTopic: `${prefix}-alerts`,
-    timestreamDatabase: prefix,
-    influxInstance: `${prefix}-influx`,
   } as const;
 }
 export type ResourceNames = ReturnType<typeof resourceNames>;
@@ -50,6 +51,7 @@ export const SERVICE_NAMES = {
   drift: 'pfm-drift',
   agent: 'pfm-agent',
   simulator: 'pfm-simulator',
+  influxToken: 'pfm-influx-token',
 } as const;
 /** The metric processors/inference/lambda.ts emits per batch for poison records. */
 export const QUARANTINE_METRIC = 'RecordsQuarantined';
@@ -60,6 +62,7 @@ export const LAMBDA_ENTRIES = {
   drift: 'processors/drift/lambda.ts',
   agent: 'processors/agent/lambda.ts',
   simulator: 'stream/simulator/lambda.ts',
+  influxToken: 'processors/influxToken/lambda.ts',
 } as const;
 
 /** Environment variable names the functions read (processors/config.ts and the Lambda entry points). */
@@ -73,9 +76,13 @@ export const ENV = {
   timestreamDriftTable: 'TIMESTREAM_DRIFT_TABLE',
   driftStateTable: 'PFM_DRIFT_STATE_TABLE',
   driftLockLeaseSeconds: 'PFM_DRIFT_LOCK_LEASE_SECONDS',
+  driftCalibration: 'PFM_DRIFT_CALIBRATION',
   influxUrl: 'INFLUXDB_URL',
   influxDatabase: 'INFLUXDB_DATABASE',
   influxTokenSecretArn: 'INFLUXDB_TOKEN_SECRET_ARN',
+  influxOrg: 'INFLUXDB_ORG',
+  influxBucket: 'INFLUXDB_BUCKET',
+  influxAdminSecretArn: 'INFLUXDB_ADMIN_SECRET_ARN',
   eventBusName: 'PFM_EVENT_BUS',
   streamName: 'PFM_STREAM_NAME',
   simRecords: 'PFM_SIM_RECORDS',

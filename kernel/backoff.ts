@@ -51,3 +51,48 @@ export function createBackoff(
     sleep: (ms) => wait(ms),
   };
 }
+
+/** How a deadline-bounded retry loop waits: full-jitter delays, and the time it keeps free at the end. */
+export interface DeadlineRetrySettings {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Kept free before the deadline beyond one more attempt: to answer and flush (metrics, logs). */
+  marginMs: number;
+}
+
+/** The waits of a retry loop bounded by a deadline rather than an attempt count. */
+export interface DeadlineBackoff {
+  /**
+   * After failed attempt `attempt` (1-based), which took `attemptMs`: sleeps the full-jitter delay (cut short to
+   * fit) and resolves true when one more attempt as long as that one still ends `marginMs` before the deadline;
+   * resolves false at once, without sleeping, when it would not.
+   */
+  next(attempt: number, attemptMs: number): Promise<boolean>;
+  /** Milliseconds left before the deadline. */
+  remainingMs(): number;
+}
+
+/**
+ * Full-jitter backoff until `deadlineMs` (epoch ms), e.g. an invocation's end (Lambda's
+ * `context.getRemainingTimeInMillis()`): rides out an outage for as long as the caller may run, and stops in time
+ * to report failure before it is cut off.
+ */
+export function createDeadlineBackoff(
+  settings: DeadlineRetrySettings,
+  deadlineMs: number,
+  hooks: RetryHooks & { now?: () => number } = {},
+): DeadlineBackoff {
+  const random = hooks.random ?? Math.random;
+  const wait = hooks.sleep ?? ((ms: number) => sleep(ms));
+  const now = hooks.now ?? Date.now;
+  const remainingMs = () => deadlineMs - now();
+  return {
+    remainingMs,
+    async next(attempt, attemptMs) {
+      const room = remainingMs() - Math.max(0, attemptMs) - settings.marginMs;
+      if (room <= 0) return false;
+      await wait(Math.min(room, backoffDelay(attempt, settings.baseDelayMs, settings.maxDelayMs, random)));
+      return true;
+    },
+  };
+}

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PfmError } from '../../kernel/errors.js';
 import { createAgentRuntimeClient } from '../../processors/agent/agentRuntimeClient.js';
 import { answerLocally } from '../../processors/agent/answerLocally.js';
@@ -8,8 +7,10 @@ import { type AgentToolUse, askAgent } from '../../processors/agent/askAgent.js'
 import { createAgentTools } from '../../processors/agent/core.js';
 import { LocalEventHistory } from '../../processors/agent/LocalEventHistory.js';
 import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
-import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
-import { existingStorePath, resolveDataDir } from './dataDir.js';
+import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
+import { createLocalForecaster } from '../forecast/localForecaster.js';
+import { parseCommandArgs } from './args.js';
+import { openRunStore, resolveRunDir } from './dataDir.js';
 
 const HELP = `pfm ask — ask about the fleet: which machines are at risk and why, what happened to one, drift
 
@@ -20,9 +21,11 @@ agent and its answer streams back; the tool calls it made follow on stderr. With
 answered on this machine from the store a run filled: fixed patterns read machine ids (M-0042), periods
 (today, yesterday, this week, last week, last N hours/days) and "top N", the same tools the agent uses run
 read-only, and the answer is a labelled summary with the numbers it used. No language model is involved.
+"What should we service before the night shift?" runs the failure forecast (see pfm forecast --help).
 
 Options:
-  --data DIR        local store (default ./pfm-data or PFM_DATA_DIR)
+  --data DIR        local answers: the data directory (its latest run) or one run's folder
+                    (default ./pfm-data or PFM_DATA_DIR)
   --local           answer locally even when an agent is configured
   --agent-id ID     Bedrock agent id (PFM_AGENT_ID)
   --alias-id ID     agent alias id (PFM_AGENT_ALIAS_ID)
@@ -31,7 +34,8 @@ Options:
   --endpoint URL    Bedrock Agent Runtime endpoint (PFM_AGENT_ENDPOINT), e.g. a local stand-in
   --timeout S       seconds to wait for the agent (default 120)
   --now ISO         local answers: resolve periods at this instant (to replay an older run)
-  --json            print the answer and the tool results as one JSON object`;
+  --json            print the answer and the tool results as one JSON object
+  --help            this help`;
 
 function timeoutMs(text: string | undefined): number {
   const s = Number(text ?? '120');
@@ -69,10 +73,10 @@ function toolSummary(call: AgentToolUse): string {
 
 /** `pfm ask "question"`: the Bedrock agent when one is configured, else a local answer from the store. */
 export async function askCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandArgs(
+    'ask',
+    argv,
+    {
       data: { type: 'string' },
       local: { type: 'boolean', default: false },
       'agent-id': { type: 'string' },
@@ -85,7 +89,8 @@ export async function askCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
-  });
+    { allowPositionals: true },
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -157,13 +162,15 @@ async function askLocal(
   values: { data?: string; now?: string; json?: boolean },
 ): Promise<number> {
   const now = nowFrom(values.now);
-  const dataDir = resolveDataDir(values.data);
-  const path = existingStorePath(dataDir);
-  const store = await openDuckDbStore(path, { readOnly: true });
+  const runDir = resolveRunDir(values.data);
+  const { store, path } = await openRunStore(runDir);
+  // The model is loaded only if a question needs the forecast (maintenance_plan).
+  const forecasts = createLocalForecaster(new DuckDbHistorySource(store.database));
   try {
     const tools = createAgentTools({
       queries: store.periodQueries,
-      events: new LocalEventHistory(join(dataDir, EVENT_LOG_FILE)),
+      events: new LocalEventHistory(join(runDir, EVENT_LOG_FILE)),
+      forecasts,
       now: () => now,
     });
     const answer = await answerLocally({ question, tools, source: path });
@@ -174,6 +181,7 @@ async function askLocal(
     }
     return answer.outcomes.some((o) => o.result !== undefined) ? 0 : 1;
   } finally {
+    await forecasts.close();
     await store.close();
   }
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadCalibration } from '../../processors/drift/calibration.js';
+import { loadCalibration, shippedCalibrationPath } from '../../processors/drift/calibration.js';
+import { DRIFT_CALIBRATION_FILE } from '../../processors/drift/constants.js';
 import { createDriftCore } from '../../processors/drift/core.js';
 import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
@@ -9,11 +10,11 @@ import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftCalibration, DriftEvent, MonitorState } from '../../processors/drift/types.js';
 import { emptyWindow } from '../../processors/drift/window.js';
 import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
-import type { SensorReading } from '../../schemas/reading.js';
+import { calibrateOnHistory, historyPolicy } from '../drift/historyCalibration.js';
+import { historyFromCsv } from '../drift/historyReadings.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
-import { existingStorePath, resolveDataDir } from './dataDir.js';
+import { existingStorePath, resolveRunDir } from './dataDir.js';
 import { renderTable } from './format.js';
-import { parseReadingsCsv } from './score.js';
 
 const HELP = `pfm drift — the drift monitor's tools
 
@@ -25,11 +26,16 @@ Usage:
   pfm drift evaluate --in FILE.csv [--window N] [--calibration FILE | --machines N] [--artifacts DIR] [--json]
       runs the monitor over a CSV in the AI4I layout (e.g. from "pfm simulate --out"), rows in file order,
       windows of N rows (default 1000): one line per window with the fleet state and its top features, then
-      the events. Thresholds: a calibration file, or a stationary simulated fleet of N machines (calibrated
-      first), or, with neither, iid theory (too strict for slowly varying temperatures; expect alarms)
+      the events. Thresholds: a calibration file; or a stationary simulated fleet of N machines (calibrated
+      first); or, with neither, the calibration shipped with the model (${DRIFT_CALIBRATION_FILE})
+  pfm drift calibrate --in FILE.csv [--window N] [--stride N] --out FILE
+      measures the null spread of the scores on a reference file in its own order (a time-ordered history,
+      e.g. the training file): its consecutive windows, replayed from every Nth row (--stride, default
+      window/20), and each sensor's runs of identical readings (the stuck-sensor thresholds)
   pfm drift calibrate --machines N [--window N] [--windows N] [--seed S] --out FILE
-      measures the null spread of the scores on a stationary simulated fleet and writes a calibration file
-      (PFM_DRIFT_CALIBRATION for the Lambda, --calibration here)`;
+      the same on a stationary simulated fleet of N machines: for simulated fleets only
+  The calibration goes to PFM_DRIFT_CALIBRATION (the Lambda; the stack ships
+  model/artifacts/${DRIFT_CALIBRATION_FILE}) or --calibration here.`;
 
 /** \`pfm drift ...\`: inspect and evaluate drift monitoring. */
 export async function driftCommand(argv: string[]): Promise<number> {
@@ -64,10 +70,14 @@ function positive(text: string | undefined, name: string, fallback: number): num
 
 function eventLine(e: DriftEvent): (string | number)[] {
   const d = e.detail;
-  const top = d.topFeatures
-    .slice(0, 3)
-    .map((f) => `${f.feature} (shift ${f.meanShift.toFixed(2)} sd, psi ${f.psi.toFixed(3)})`)
-    .join(', ');
+  const top = d.sensors
+    ? d.sensors
+        .map((s) => `${s.sensor} repeats ${s.value} (${s.run} readings, threshold ${s.runThreshold})`)
+        .join(', ')
+    : d.topFeatures
+        .slice(0, 3)
+        .map((f) => `${f.feature} (shift ${f.meanShift.toFixed(2)} sd, psi ${f.psi.toFixed(3)})`)
+        .join(', ');
   return [
     e.time,
     e.detailType,
@@ -88,7 +98,7 @@ async function eventsCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const path = join(resolveDataDir(values.data), EVENT_LOG_FILE);
+  const path = join(resolveRunDir(values.data), EVENT_LOG_FILE);
   if (!existsSync(path)) {
     console.error(`no drift events at ${path} (the drift monitor has not written any yet)`);
     return 1;
@@ -100,7 +110,7 @@ async function eventsCommand(argv: string[]): Promise<number> {
   else if (events.length > 0) {
     console.log(
       renderTable(
-        ['time', 'event', 'scope', 'state', 'severity', 'rule', 'top features'],
+        ['time', 'event', 'scope', 'state', 'severity', 'rule', 'top features / sensors'],
         events.map(eventLine),
       ),
     );
@@ -119,7 +129,7 @@ async function scoresCommand(argv: string[]): Promise<number> {
       limit: { type: 'string' },
     },
   });
-  const store = await openDuckDbStore(existingStorePath(resolveDataDir(values.data)), { readOnly: true });
+  const store = await openDuckDbStore(existingStorePath(resolveRunDir(values.data)), { readOnly: true });
   try {
     const rows = await store.driftScores.latest({
       ...(values.scope ? { scope: values.scope } : {}),
@@ -180,6 +190,11 @@ async function evaluateCommand(argv: string[]): Promise<number> {
   const windowRecords = positive(values.window, '--window', 1000);
   const reference = loadDriftReference(values.artifacts);
   const engineer = modelEngineerFor(reference);
+  const history = historyFromCsv(readFileSync(values.in, 'utf8'));
+  if (history.rejects.length > 0)
+    console.error(
+      `${history.rejects.length} row(s) skipped (unparseable), e.g. line ${history.rejects[0]?.line}: ${history.rejects[0]?.reason}`,
+    );
   let calibration: DriftCalibration | undefined;
   if (values.calibration) calibration = loadCalibration(values.calibration);
   else if (values.machines) {
@@ -188,43 +203,36 @@ async function evaluateCommand(argv: string[]): Promise<number> {
       `calibrating on a stationary simulated fleet of ${machines} machines, windows of ${windowRecords}...`,
     );
     calibration = calibrateOnSimulator({ reference, engineer, machines, windowRecords });
-  } else console.error('no --calibration or --machines: iid thresholds');
-
-  const text = readFileSync(values.in, 'utf8');
-  const { rows, rejects } = parseReadingsCsv(text);
-  if (rejects.length > 0)
+  } else {
+    const shipped = shippedCalibrationPath(values.artifacts);
+    if (shipped) {
+      calibration = loadCalibration(shipped);
+      console.error(`thresholds: ${shipped} (${calibration.source})`);
+    } else console.error('no --calibration or --machines and no shipped calibration: iid thresholds');
+  }
+  if (calibration && calibration.windowRecords !== windowRecords)
     console.error(
-      `${rejects.length} row(s) skipped (unparseable), e.g. line ${rejects[0]?.line}: ${rejects[0]?.reason}`,
+      `note: the calibration was measured on windows of ${calibration.windowRecords}, these are ${windowRecords}`,
     );
-  const lines = text.split('\n');
-  const productAt = (lines[0] ?? '')
-    .split(',')
-    .map((h) => h.trim())
-    .indexOf('Product ID');
-  const core = createDriftCore({ reference, engineer, ...(calibration ? { calibration } : {}) });
+  const core = createDriftCore({
+    reference,
+    engineer,
+    policy: historyPolicy(history),
+    ...(calibration ? { calibration } : {}),
+  });
+  const rows = history.readings;
   let state: MonitorState = core.initialState();
   const events: DriftEvent[] = [];
   const table: (string | number)[][] = [];
   for (let start = 0, seq = 1; start < rows.length; start += windowRecords, seq++) {
     const chunk = rows.slice(start, start + windowRecords);
     const window = emptyWindow();
-    chunk.forEach((row, i) => {
-      // A CSV carries no clock: row k is taken as k seconds after the first.
-      const product = productAt >= 0 ? lines[row.line - 1]?.split(',')[productAt]?.trim() : undefined;
-      const reading: SensorReading = {
-        ...row.reading,
-        deviceId: product || `row-${row.udi}`,
-        timestamp: (start + i) * 1000,
-        sequenceNumber: start + i,
-        firmware: 'csv',
-      };
-      core.add(window, reading);
-    });
+    for (const reading of chunk) core.add(window, reading);
     const evaluation = core.evaluate(
       {
         seq,
-        start: start * 1000,
-        end: (start + chunk.length - 1) * 1000,
+        start: chunk[0]?.timestamp ?? 0,
+        end: chunk[chunk.length - 1]?.timestamp ?? 0,
         state: window,
         terminatedEarly: chunk.length < windowRecords,
       },
@@ -269,28 +277,69 @@ async function calibrateCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      in: { type: 'string' },
       machines: { type: 'string' },
       window: { type: 'string' },
       windows: { type: 'string' },
+      stride: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
       artifacts: { type: 'string' },
     },
   });
-  if (!values.machines || !values.out) {
-    console.error('usage: pfm drift calibrate --machines N [--window N] [--windows N] [--seed S] --out FILE');
+  if (!values.out || (values.in === undefined) === (values.machines === undefined)) {
+    console.error(
+      'usage: pfm drift calibrate --in FILE.csv [--window N] [--stride N] --out FILE\n' +
+        '       pfm drift calibrate --machines N [--window N] [--windows N] [--seed S] --out FILE',
+    );
     return 1;
   }
   const reference = loadDriftReference(values.artifacts);
-  const calibration = calibrateOnSimulator({
-    reference,
-    engineer: modelEngineerFor(reference),
-    machines: positive(values.machines, '--machines', 50),
-    windowRecords: positive(values.window, '--window', 1000),
-    windows: positive(values.windows, '--windows', 3000),
-    ...(values.seed !== undefined ? { seed: positive(values.seed, '--seed', 1) } : {}),
-  });
+  const engineer = modelEngineerFor(reference);
+  const windowRecords = positive(values.window, '--window', 1000);
+  let calibration: DriftCalibration;
+  if (values.in !== undefined) {
+    const history = historyFromCsv(readFileSync(values.in, 'utf8'));
+    if (history.rejects.length > 0) {
+      const r = history.rejects[0];
+      console.error(
+        `${values.in}: ${history.rejects.length} row(s) cannot be read, e.g. line ${r?.line}: ${r?.reason}`,
+      );
+      return 1;
+    }
+    const stride = positive(values.stride, '--stride', Math.max(1, Math.floor(windowRecords / 20)));
+    if (history.readings.length < 2 * windowRecords) {
+      console.error(
+        `${values.in}: ${history.readings.length} rows, fewer than two windows of ${windowRecords}`,
+      );
+      return 1;
+    }
+    calibration = calibrateOnHistory({
+      core: createDriftCore({ reference, engineer, policy: historyPolicy(history) }),
+      history,
+      windowRecords,
+      stride,
+      source:
+        `time-ordered history: ${basename(values.in)} (${history.readings.length} rows, ` +
+        `${history.machines === 1 ? 'one machine' : `${history.machines} machines`}), consecutive windows of ` +
+        `${windowRecords} replayed from every ${stride}th row`,
+    });
+  } else {
+    calibration = calibrateOnSimulator({
+      reference,
+      engineer,
+      machines: positive(values.machines, '--machines', 50),
+      windowRecords,
+      windows: positive(values.windows, '--windows', 3000),
+      ...(values.seed !== undefined ? { seed: positive(values.seed, '--seed', 1) } : {}),
+    });
+  }
   writeFileSync(values.out, `${JSON.stringify(calibration, null, 2)}\n`);
-  console.error(`wrote ${values.out}: ${calibration.source}`);
+  const stuck = Object.entries(calibration.sensors)
+    .map(([sensor, c]) => `${sensor} ${c?.runThreshold}`)
+    .join(', ');
+  console.error(
+    `wrote ${values.out}: ${calibration.source}; ${calibration.windows} windows; stuck after identical readings: ${stuck}`,
+  );
   return 0;
 }

@@ -4,6 +4,7 @@ import { loadModelArtifacts } from '../../model/artifacts.js';
 import { ANY_FAILURE_CLASS, decide } from '../../model/decision.js';
 import { buildFeatureMatrix } from '../../model/featureMatrix.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
+import { physicalProblem } from '../../processors/inference/validateReading.js';
 import type { MachineReading, QualityType } from '../../schemas/reading.js';
 import { QUALITY_TYPES } from '../../schemas/reading.js';
 
@@ -50,7 +51,8 @@ export interface RejectedRow {
 
 /**
  * Parses an AI4I-layout CSV: the header names the columns (order free, extra columns ignored); every other
- * non-blank line becomes a reading or a reject with its reason. Throws if the header is unusable.
+ * non-blank line becomes a reading or a reject with its reason: unparseable, or physically impossible by the
+ * same rule the stream quarantines with (processors/inference/validateReading.ts). Throws if the header is unusable.
  */
 export function parseReadingsCsv(text: string): { rows: ParsedRow[]; rejects: RejectedRow[] } {
   const lines = text.replace(/^\uFEFF/, '').split('\n');
@@ -105,6 +107,12 @@ export function parseReadingsCsv(text: string): { rows: ParsedRow[]; rejects: Re
     }
     if (problem) {
       reject(problem);
+      continue;
+    }
+    // The stream's own check of measured values, so a row scored here would not be quarantined there.
+    const physical = physicalProblem(reading);
+    if (physical) {
+      reject(`${physical.code}: ${physical.reason}`);
       continue;
     }
     rows.push({ line, udi, reading });

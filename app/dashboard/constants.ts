@@ -40,4 +40,6 @@ export const FEATURE_LABELS: Readonly<Record<string, { label: string; unit: stri
   power_w: { label: 'Power', unit: 'W' },
   wear_torque_min_nm: { label: 'Tool wear × torque', unit: 'min·Nm' },
   quality_type_ordinal: { label: 'Quality type (L/M/H)', unit: '' },
+  overstrain_ratio: { label: 'Wear × torque / overstrain limit', unit: '' },
+  delta_below_hdf_limit: { label: 'Process − air below 8.6 K (share)', unit: '' },
 };

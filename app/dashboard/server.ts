@@ -5,9 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PfmError } from '../../kernel/errors.js';
+import { loadModelArtifacts } from '../../model/artifacts.js';
+import { ANY_FAILURE_CLASS } from '../../model/decision.js';
 import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftReference } from '../../processors/drift/types.js';
+import { readDriftLimits } from '../pipeline/driftLimits.js';
 import { RUN_FILES } from '../pipeline/runFiles.js';
 import {
   DEFAULT_DASHBOARD_PORT,
@@ -17,6 +20,7 @@ import {
   VIEW_LIMITS,
 } from './constants.js';
 import { EventLogTail } from './EventLogTail.js';
+import { forecastView } from './forecastView.js';
 import type { Dashboard, DashboardOptions, DashboardSources, ProgressSample } from './types.js';
 import {
   appendSample,
@@ -46,6 +50,7 @@ function loadAssets(): Map<string, Asset> {
     ['/', page],
     ['/index.html', page],
     ['/app.js', file(join(PUBLIC_DIR, 'app.js'), 'text/javascript; charset=utf-8')],
+    ['/forecast.js', file(join(PUBLIC_DIR, 'forecast.js'), 'text/javascript; charset=utf-8')],
     ['/app.css', file(join(PUBLIC_DIR, 'app.css'), 'text/css; charset=utf-8')],
     ['/favicon.svg', file(join(PUBLIC_DIR, 'favicon.svg'), 'image/svg+xml')],
     [
@@ -90,9 +95,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const reference =
     options.reference !== undefined ? options.reference : tryLoadReference(options.artifactsDir);
   const tail = new EventLogTail(join(options.dataDir, EVENT_LOG_FILE));
+  const alarmThreshold =
+    options.alarmThreshold !== undefined
+      ? options.alarmThreshold
+      : await tryLoadAlarmThreshold(options.artifactsDir);
   let sources: DashboardSources = {
     queries: options.queries,
     ...(options.live ? { live: options.live } : {}),
+    ...(options.forecasts ? { forecasts: options.forecasts } : {}),
   };
   let samples: ProgressSample[] = [];
   const cache = new Map<string, { at: number; ttl: number; value: Promise<unknown> }>();
@@ -154,7 +164,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return cached(`machine:${deviceId}:${points}`, async () => {
         const series = await queries.machineSeries({ deviceId, limit: points });
         if (series.length === 0) throw new HttpError(404, `no predictions for machine ${deviceId}`);
-        return machineDetailView(deviceId, series, RISK_WINDOW);
+        return machineDetailView(deviceId, series, RISK_WINDOW, alarmThreshold);
       });
     }
     if (path === '/api/fleet') {
@@ -168,8 +178,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           history: await queries.driftHistory({ scope: 'fleet', windows: VIEW_LIMITS.driftWindows }),
           reference,
           snapshot: live?.drift ? live.drift() : live?.progress()?.drift,
+          limits: readDriftLimits(join(options.dataDir, RUN_FILES.driftLimits)),
         }),
       );
+    }
+    if (path === '/api/forecast') {
+      const { forecasts } = sources;
+      if (!forecasts) return forecastView(null, 'no forecaster runs with this page (pfm ui has one)');
+      return cached('forecast', async () => {
+        try {
+          return forecastView(await forecasts.latestForecast());
+        } catch (error) {
+          // The rest of the page stands without a forecast; the column and the curve say why there is none.
+          return forecastView(null, `the forecast failed: ${messageOf(error)}`);
+        }
+      });
     }
     if (path === '/api/events') {
       const limit = intParam(url, 'limit', VIEW_LIMITS.events, VIEW_LIMITS.events);
@@ -276,6 +299,16 @@ function tryLoadReference(artifactsDir: string | undefined): DriftReference | nu
     return loadDriftReference(artifactsDir);
   } catch {
     // Without a reference the panels still show shifts in standard deviations, only not in the feature's units.
+    return null;
+  }
+}
+
+/** The model's any-failure threshold, for the line on the risk chart; null when the artifacts cannot be read. */
+async function tryLoadAlarmThreshold(artifactsDir: string | undefined): Promise<number | null> {
+  try {
+    const artifacts = await loadModelArtifacts(artifactsDir);
+    return artifacts.thresholds[artifacts.classes.indexOf(ANY_FAILURE_CLASS)] ?? null;
+  } catch {
     return null;
   }
 }

@@ -1,7 +1,9 @@
 import type { DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
 import type { DriftDetailType, DriftReference, DriftState, Severity } from '../../processors/drift/types.js';
+import type { ForecastReader } from '../../processors/forecast/types.js';
 import type { FailureMode } from '../../processors/inference/types.js';
 import type { FleetQueries, MachineRisk } from '../../processors/store/types.js';
+import type { FeatureLimits } from '../pipeline/driftLimits.js';
 import type { PipelineProgress } from '../pipeline/localPipeline.js';
 
 /** What a running pipeline shows beyond its store: counters and the drift monitor's in-memory state. */
@@ -17,6 +19,8 @@ export interface DashboardSources {
   queries: FleetQueries;
   /** Without `live`, the page shows a finished run (the store as it was left). */
   live?: LiveSources;
+  /** The failure forecast behind the "Due" column and a machine's forecast curve; absent: not shown. */
+  forecasts?: ForecastReader;
 }
 
 export interface DashboardOptions extends DashboardSources {
@@ -26,6 +30,8 @@ export interface DashboardOptions extends DashboardSources {
   port?: number;
   /** The drift reference, to show window means in the feature's own units; default: loaded from artifactsDir. */
   reference?: DriftReference | null;
+  /** The model's any-failure threshold, drawn on the risk chart; default: read from artifactsDir. */
+  alarmThreshold?: number | null;
   artifactsDir?: string;
   /** How often live progress is sampled for the throughput chart (default 1,000 ms). */
   sampleIntervalMs?: number;
@@ -50,7 +56,7 @@ export interface ProgressSample {
   elapsedMs: number;
   recordsPerSecond: number;
   lagRecords: number;
-  millisBehindLatest: number;
+  lagMs: number;
 }
 
 /** GET /api/status: whether a pipeline is running and how it is doing. */
@@ -69,14 +75,14 @@ export interface StatusView {
     predictedFailures: number;
     recordsPerSecond: number | null;
     lagRecords: number | null;
-    millisBehindLatest: number | null;
+    lagMs: number | null;
     elapsedMs: number | null;
     devices: number;
     quarantinedByCode: Record<string, number>;
     predictedByMode: Record<FailureMode, number>;
   };
   /** Columns for the throughput chart: times in epoch seconds. */
-  history: { time: number[]; recordsPerSecond: number[]; lagRecords: number[]; millisBehindLatest: number[] };
+  history: { time: number[]; recordsPerSecond: number[]; lagRecords: number[]; lagMs: number[] };
 }
 
 /** How a machine's recent risk reads at a glance (display bands, not the model's decision thresholds). */
@@ -101,6 +107,8 @@ export interface MachineDetailView {
   alarms: number;
   /** Readings the running means are taken over (the table's risk window). */
   window: number;
+  /** The model's any-failure threshold: a reading above it is an alarm (null when the artifacts are not at hand). */
+  alarmThreshold: number | null;
   columns: {
     time: number[];
     /** Any-failure probability of each reading. */
@@ -146,9 +154,21 @@ export interface DriftPanel {
     breached: boolean;
     /** The tests that fired (from the live monitor; empty for a finished run). */
     tests: string[];
+    /** Readings of the fleet scope in the window, and the value of each statistic at which it breaches. */
+    n: number;
+    limits: FeatureLimits | null;
   } | null;
-  /** Times in epoch seconds; `breachedShift` holds the shift where the window breached, null elsewhere. */
-  series: { time: number[]; meanShift: number[]; psi: number[]; breachedShift: (number | null)[] };
+  /**
+   * Times in epoch seconds; `breachedShift` holds the shift where the window breached, null elsewhere;
+   * `shiftLimit` the |mean shift| at which each window would breach (null when unknown).
+   */
+  series: {
+    time: number[];
+    meanShift: number[];
+    psi: number[];
+    breachedShift: (number | null)[];
+    shiftLimit: (number | null)[];
+  };
 }
 
 /** GET /api/drift: the monitor's state per scope and one panel per model feature. */

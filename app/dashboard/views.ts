@@ -13,6 +13,7 @@ import type {
   MachineRisk,
   StoreCounts,
 } from '../../processors/store/types.js';
+import { type DriftLimitsSource, type FeatureLimits, featureLimits } from '../pipeline/driftLimits.js';
 import type { PipelineProgress } from '../pipeline/localPipeline.js';
 import { FEATURE_LABELS, RISK_BANDS } from './constants.js';
 import type {
@@ -62,7 +63,7 @@ export function appendSample(
       elapsedMs: progress.elapsedMs,
       recordsPerSecond: progress.recordsPerSecond,
       lagRecords: progress.lagRecords,
-      millisBehindLatest: progress.millisBehindLatest,
+      lagMs: progress.lagMs,
     },
   ];
   return next.slice(Math.max(0, next.length - max));
@@ -93,7 +94,7 @@ export function statusView(input: {
       predictedFailures: p?.predictedFailures ?? counts.predictedFailures,
       recordsPerSecond: p?.recordsPerSecond ?? null,
       lagRecords: p?.lagRecords ?? null,
-      millisBehindLatest: p?.millisBehindLatest ?? null,
+      lagMs: p?.lagMs ?? null,
       elapsedMs: p?.elapsedMs ?? null,
       devices: counts.devices,
       quarantinedByCode: counts.quarantinedByCode,
@@ -103,7 +104,7 @@ export function statusView(input: {
       time: input.samples.map((s) => seconds(s.at)),
       recordsPerSecond: input.samples.map((s) => s.recordsPerSecond),
       lagRecords: input.samples.map((s) => s.lagRecords),
-      millisBehindLatest: input.samples.map((s) => s.millisBehindLatest),
+      lagMs: input.samples.map((s) => s.lagMs),
     },
   };
 }
@@ -130,6 +131,7 @@ export function machineDetailView(
   deviceId: string,
   points: readonly MachinePoint[],
   window: number,
+  alarmThreshold: number | null = null,
 ): MachineDetailView {
   const modeMeans = Object.fromEntries(
     FAILURE_MODES.map((m) => [
@@ -146,6 +148,7 @@ export function machineDetailView(
     points: points.length,
     alarms: points.filter((p) => p.failure).length,
     window,
+    alarmThreshold,
     columns: {
       time: points.map((p) => seconds(p.time)),
       risk,
@@ -181,15 +184,28 @@ export function fleetView(buckets: readonly FleetBucket[]): FleetView {
 
 /**
  * The drift panels: one per model feature (reference order), each the fleet scope's mean shift and PSI over
- * the recent windows against the reference; the live monitor, when there is one, adds the tests that fired
- * and its window progress, and its scope states are fresher than the store's.
+ * the recent windows against the reference, and, with the run's drift limits, the value at which each
+ * statistic would breach; the live monitor, when there is one, adds the tests that fired and its window
+ * progress, and its scope states are fresher than the store's.
  */
 export function driftView(input: {
   history: DriftHistory;
   reference: DriftReference | null;
   snapshot: DriftSnapshot | undefined;
+  limits?: DriftLimitsSource | undefined;
 }): DriftView {
   const { history, reference, snapshot } = input;
+  const limitCache = new Map<string, FeatureLimits | null>();
+  const limitsOf = (feature: string, n: number): FeatureLimits | null => {
+    if (!input.limits) return null;
+    const key = `${feature}:${n}`;
+    let limits = limitCache.get(key);
+    if (limits === undefined) {
+      limits = featureLimits(input.limits, 'fleet', feature, n) ?? null;
+      limitCache.set(key, limits);
+    }
+    return limits;
+  };
   const byFeature = new Map<string, DriftHistory['rows']>();
   for (const row of history.rows) {
     if (row.scope !== 'fleet') continue;
@@ -220,6 +236,8 @@ export function driftView(input: {
             cusum: last.cusum,
             breached: last.breached,
             tests: liveWindowEnd === last.windowEnd ? (liveTests.get(feature) ?? []) : [],
+            n: last.n,
+            limits: limitsOf(feature, last.n),
           }
         : null,
       series: {
@@ -227,6 +245,7 @@ export function driftView(input: {
         meanShift: rows.map((r) => r.meanShift),
         psi: rows.map((r) => r.psi),
         breachedShift: rows.map((r) => (r.breached ? r.meanShift : null)),
+        shiftLimit: rows.map((r) => limitsOf(feature, r.n)?.meanShift ?? null),
       },
     };
   });
@@ -254,8 +273,9 @@ export function driftView(input: {
 
 /** The event list: newest first, at most `limit`, with counts by type over all of them. */
 export function eventsView(events: readonly DriftEvent[], limit: number): EventsView {
+  // Every type the log holds is counted, including one this page was written before.
   const byType = Object.fromEntries(DRIFT_DETAIL_TYPES.map((t) => [t, 0])) as Record<DriftDetailType, number>;
-  for (const e of events) if (e.detailType in byType) byType[e.detailType]++;
+  for (const e of events) byType[e.detailType] = (byType[e.detailType] ?? 0) + 1;
   const rows = events.map((e, i) => ({ e, i, time: Date.parse(e.time) }));
   // Newest first; events of one window keep the order they were published in.
   rows.sort((a, b) => b.time - a.time || b.i - a.i);
@@ -268,7 +288,13 @@ export function eventsView(events: readonly DriftEvent[], limit: number): Events
         id: d.eventId,
         time,
         type: e.detailType,
-        scope: d.scope.kind === 'fleet' ? 'fleet' : `quality:${d.scope.id}`,
+        // Any scope kind the monitor may name (fleet, quality type, or a kind added later such as a device).
+        scope:
+          d.scope.kind === 'fleet'
+            ? 'fleet'
+            : d.scope.kind === 'qualityType'
+              ? `quality:${d.scope.id}`
+              : `${d.scope.kind}:${d.scope.id}`,
         from: d.decision.previousState,
         to: d.decision.state,
         severity: d.decision.severity,

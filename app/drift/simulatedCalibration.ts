@@ -1,8 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { calibrate, parseCalibration } from '../../processors/drift/calibration.js';
+import { calibrate, createRunCounter, parseCalibration } from '../../processors/drift/calibration.js';
 import { createDriftCore, type FeatureEngineer } from '../../processors/drift/core.js';
-import type { DriftCalibration, DriftReference, WindowState } from '../../processors/drift/types.js';
+import {
+  type DriftCalibration,
+  type DriftReference,
+  SENSORS,
+  type WindowState,
+} from '../../processors/drift/types.js';
 import { emptyWindow } from '../../processors/drift/window.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
 
@@ -31,7 +36,7 @@ export function calibrateOnSimulator(options: SimulatedCalibrationOptions): Drif
   const cachePath = options.cacheDir
     ? join(
         options.cacheDir,
-        `drift-calibration-${options.machines}x${options.windowRecords}-${windows}-${seed}-${options.reference.referenceSha256.slice(0, 12)}.json`,
+        `drift-calibration-v2-${options.machines}x${options.windowRecords}-${windows}-${seed}-${options.reference.statisticsSha256.slice(0, 12)}.json`,
       )
     : undefined;
   if (cachePath && existsSync(cachePath)) return parseCalibration(readFileSync(cachePath, 'utf8'));
@@ -39,14 +44,24 @@ export function calibrateOnSimulator(options: SimulatedCalibrationOptions): Drif
   const simulator = createSimulator({ machines: options.machines, seed, startTime: 0, intervalMs: 1000 });
   const core = createDriftCore({ reference: options.reference, engineer: options.engineer });
   const replay: WindowState[] = [];
+  const runs = createRunCounter();
+  const sensors = new Float64Array(SENSORS.length);
   for (let w = 0; w < windows; w++) {
     const window = emptyWindow();
-    for (let i = 0; i < options.windowRecords; i++) core.add(window, simulator.next().reading);
+    for (let i = 0; i < options.windowRecords; i++) {
+      const { reading } = simulator.next();
+      core.add(window, reading);
+      SENSORS.forEach((sensor, s) => {
+        sensors[s] = reading[sensor];
+      });
+      runs.add(reading.deviceId, sensors);
+    }
     replay.push(window);
   }
-  const calibration = calibrate(replay, options.reference, {
+  const calibration = calibrate([replay], options.reference, {
     source: `stationary simulator: ${options.machines} machines, seed ${seed}, ${windows} windows of ${options.windowRecords}`,
     windowRecords: options.windowRecords,
+    sensorRuns: runs.finish(),
   });
   if (cachePath && options.cacheDir) {
     mkdirSync(options.cacheDir, { recursive: true });

@@ -14,7 +14,10 @@ export interface ProgressReporterOptions {
   /** performance.now() when producing began. */
   began: number;
   counts: () => RunCounts;
-  millisBehindLatest: () => number;
+  /** The inference consumer's IteratorAge (ms). */
+  lagMs: () => number;
+  /** Records the run will produce, when it has a count. */
+  total?: number;
   drift: () => DriftSnapshot | undefined;
   onProgress?: (progress: PipelineProgress) => void;
   now?: () => number;
@@ -48,7 +51,9 @@ export class ProgressReporter {
         ? (accounted / elapsedMs) * 1000
         : ((accounted - this.lastAccounted) / Math.max(1, now - this.lastTick)) * 1000,
       lagRecords: c.produced - accounted,
-      millisBehindLatest: this.opts.millisBehindLatest(),
+      // Caught up: whatever the last batch's age was, nothing is waiting now.
+      lagMs: c.produced === accounted ? 0 : this.opts.lagMs(),
+      total: this.opts.total,
       drift: this.opts.drift(),
       done,
     });

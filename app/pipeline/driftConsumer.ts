@@ -1,4 +1,5 @@
 import type { DriftMonitor } from '../../processors/drift/DriftMonitor.js';
+import { DRIFT_EVENT_SOURCE } from './eventSourceSettings.js';
 import type { PipelineStream } from './openStream.js';
 import type { RunPaths } from './runFiles.js';
 import { type StreamConsumer, startStreamConsumer } from './streamConsumer.js';
@@ -10,7 +11,7 @@ export interface DriftConsumer extends StreamConsumer {
 
 /**
  * The stream's second consumer, with checkpoints of its own, as in AWS: the drift monitor's handler. Locally
- * a failing batch is redelivered until it succeeds (maxRetryAttempts -1), never dead-lettered.
+ * a failing batch is redelivered until it succeeds (DRIFT_EVENT_SOURCE), never dead-lettered.
  */
 export async function startDriftConsumer(opts: {
   stream: PipelineStream;
@@ -26,7 +27,7 @@ export async function startDriftConsumer(opts: {
     handler: opts.monitor.handler,
     batchSize: opts.batchSize,
     batchingWindowMs: opts.batchingWindowMs,
-    maxRetryAttempts: -1,
+    eventSource: DRIFT_EVENT_SOURCE,
     checkpointPath: opts.paths.driftCheckpoints,
     deadLetterPath: opts.paths.driftDeadLetter,
     onBatch: (b) => {

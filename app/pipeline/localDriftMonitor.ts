@@ -5,12 +5,14 @@ import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftScoreSink } from '../../processors/drift/types.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
+import { type DriftLimitsSource, driftLimitsSource } from './driftLimits.js';
 
 /**
  * Builds the local pipeline's drift monitor: loads the reference and checks it against the model (throws
  * MODEL_MISMATCH), takes its null spreads from a stationary simulated fleet of the same size (cached in
  * `cacheDir`), writes window scores to `scoreSink` and events to the local event log at `eventsPath`. Its
- * `handler` goes to the drift consumer; its `snapshot()` feeds the live display and the summary.
+ * `handler` goes to the drift consumer; its `snapshot()` feeds the live display and the summary; `limits`
+ * says at which value each statistic breaches (for the dashboard).
  */
 export function createLocalDriftMonitor(opts: {
   /** Model artifacts (reference.json, features.txt, scaler.json, model.onnx); default model/artifacts. */
@@ -21,7 +23,7 @@ export function createLocalDriftMonitor(opts: {
   eventsPath: string;
   scoreSink: DriftScoreSink;
   clock: () => number;
-}): DriftMonitor {
+}): { monitor: DriftMonitor; limits: DriftLimitsSource } {
   const reference = loadDriftReference(opts.artifactsDir);
   const engineer = modelEngineerFor(reference);
   const calibration = calibrateOnSimulator({
@@ -31,11 +33,13 @@ export function createLocalDriftMonitor(opts: {
     windowRecords: opts.windowRecords,
     cacheDir: opts.cacheDir,
   });
-  return new DriftMonitor({
-    core: createDriftCore({ reference, engineer, calibration }),
+  const core = createDriftCore({ reference, engineer, calibration });
+  const monitor = new DriftMonitor({
+    core,
     publisher: LocalEventLog.open(opts.eventsPath),
     scoreSink: opts.scoreSink,
     windowRecords: opts.windowRecords,
     clock: opts.clock,
   });
+  return { monitor, limits: driftLimitsSource(core, calibration) };
 }

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import type { DriftMonitor } from '../../processors/drift/DriftMonitor.js';
 import { KinesisWriter } from '../../stream/kinesis/KinesisWriter.js';
 import { createSimulator } from '../../stream/simulator/Simulator.js';
 import { awaitDrain } from './awaitDrain.js';
 import { type DriftConsumer, startDriftConsumer } from './driftConsumer.js';
+import { IteratorAge } from './IteratorAge.js';
 import { startInferenceConsumer } from './inferenceConsumer.js';
 import { openInferenceStack } from './inferenceStack.js';
 import { createLocalDriftMonitor } from './localDriftMonitor.js';
@@ -13,7 +15,7 @@ import { resolvePipelineSettings } from './pipelineSettings.js';
 import { summarizeRun } from './pipelineSummary.js';
 import { poisonPlan } from './poison.js';
 import { ReadingProducer } from './ReadingProducer.js';
-import { clearPreviousRun, runPaths } from './runFiles.js';
+import { assertFreshRunDir, runPaths } from './runFiles.js';
 import { Teardown } from './Teardown.js';
 import type { LocalPipelineOptions, PipelineSummary } from './types.js';
 
@@ -21,9 +23,10 @@ export type { Confusion, LocalPipelineOptions, PipelineProgress, PipelineSummary
 
 /** Runs the whole pipeline on this machine: kinesis-local, simulator, runner, inference handler, DuckDB store. */
 export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<PipelineSummary> {
-  const settings = resolvePipelineSettings(opts);
+  const clock = opts.clock ?? Date.now;
+  const settings = resolvePipelineSettings(opts, clock);
   const paths = runPaths(opts.dataDir);
-  clearPreviousRun(paths);
+  assertFreshRunDir(paths);
   const tally = new OutcomeTally();
   const stack = await openInferenceStack({
     dataDir: opts.dataDir,
@@ -33,18 +36,21 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
   const teardown = new Teardown();
   teardown.defer(() => stack.close());
   try {
-    const drift: DriftMonitor | undefined =
+    const local =
       settings.driftWindowRecords > 0
         ? createLocalDriftMonitor({
             ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}),
             machines: opts.machines,
             windowRecords: settings.driftWindowRecords,
-            cacheDir: opts.dataDir,
+            cacheDir: opts.cacheDir ?? opts.dataDir,
             eventsPath: paths.driftEvents,
             scoreSink: stack.store.driftScores,
-            clock: Date.now,
+            clock,
           })
         : undefined;
+    const drift: DriftMonitor | undefined = local?.monitor;
+    // The dashboard shows each drift statistic against the value at which it breaches; `pfm ui` reads them here.
+    if (local) writeFileSync(paths.driftLimits, `${JSON.stringify(local.limits)}\n`);
     const stream = await openStream({
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       logFile: paths.kinesisLocalLog,
@@ -58,9 +64,10 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       consumerError = err;
     };
     const batching = { batchSize: opts.batchSize, batchingWindowMs: opts.batchingWindowMs };
+    const iteratorAge = new IteratorAge(clock);
     const inference = await startInferenceConsumer({
       stream,
-      handler: stack.handler,
+      handler: iteratorAge.wrap(stack.handler),
       ...batching,
       paths,
       tally,
@@ -75,21 +82,31 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
 
     await opts.onStarted?.({ store: stack.store, drift });
 
+    const readingSpan: { first: number | undefined; last: number | undefined } = {
+      first: undefined,
+      last: undefined,
+    };
     const producer = new ReadingProducer({
       simulator: createSimulator({
         machines: opts.machines,
         seed: opts.seed,
-        startTime: opts.startTime ?? Date.now(),
+        startTime: settings.time.start,
         intervalMs: settings.intervalMs,
+        ...(opts.maxIntervalMs !== undefined ? { maxIntervalMs: opts.maxIntervalMs } : {}),
         drift: opts.drift ?? [],
       }),
       writer: new KinesisWriter({ client: stream.client, streamName: stream.streamName, concurrency: 2 }),
       poison: poisonPlan(opts.poisonRate),
-      ...(opts.records !== undefined ? { records: opts.records } : {}),
+      ...(settings.time.readings !== undefined ? { records: settings.time.readings } : {}),
       rate: opts.rate,
       chunk: settings.writeChunk,
+      clock,
       ...(opts.signal ? { signal: opts.signal } : {}),
-      onReading: (reading, truth) => tally.expect(reading.deviceId, reading.sequenceNumber, truth),
+      onReading: (reading, truth) => {
+        readingSpan.first ??= reading.timestamp;
+        readingSpan.last = reading.timestamp;
+        tally.expect(reading.deviceId, reading.sequenceNumber, truth);
+      },
     });
     const began = performance.now();
     const progress = new ProgressReporter({
@@ -101,15 +118,18 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
         deadLettered: tally.deadLettered,
         predictedFailures: tally.predictedFailures,
       }),
-      millisBehindLatest: () => inference.millisBehindLatest(),
+      lagMs: () => iteratorAge.ageMs(),
+      ...(settings.time.readings !== undefined ? { total: settings.time.readings } : {}),
       drift: () => drift?.snapshot(),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const stopTicking = progress.every(opts.progressIntervalMs ?? 500);
 
     let finishedAt = began;
+    let producedAt = began;
     try {
       await producer.run(began);
+      producedAt = performance.now();
       // Everything produced must come out the other end: scored, quarantined or dead-lettered.
       // After Ctrl-C, what was already produced still drains, for a bounded time.
       await awaitDrain({
@@ -141,6 +161,10 @@ export async function runLocalPipeline(opts: LocalPipelineOptions): Promise<Pipe
       poisoned: producer.poisoned,
       tally,
       durationMs: finishedAt - began,
+      catchUpMs: Math.max(0, finishedAt - producedAt),
+      producer: producer.stats(),
+      askedRate: opts.rate,
+      readingTime: { ...settings.time, ...readingSpan },
       modelVersion: stack.artifacts.modelVersion,
       drift,
     });

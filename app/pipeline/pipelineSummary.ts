@@ -1,6 +1,7 @@
 import type { DriftSnapshot } from '../../processors/drift/DriftMonitor.js';
 import type { FleetQueries } from '../../processors/store/types.js';
 import type { OutcomeTally } from './OutcomeTally.js';
+import { type ProducerStats, whatLimitedTheRate } from './rateLimit.js';
 import type { RunPaths } from './runFiles.js';
 import type { PipelineSummary } from './types.js';
 
@@ -19,6 +20,11 @@ export async function summarizeRun(run: {
   tally: OutcomeTally;
   /** From the first record produced to the last one accounted for. */
   durationMs: number;
+  /** From the last write to the last record accounted for. */
+  catchUpMs: number;
+  producer: ProducerStats;
+  askedRate: number;
+  readingTime: PipelineSummary['readingTime'];
   modelVersion: string;
   drift: { snapshot(): DriftSnapshot } | undefined;
 }): Promise<PipelineSummary> {
@@ -29,7 +35,8 @@ export async function summarizeRun(run: {
     shards: run.shards,
     dataDir: run.dataDir,
     storePath: run.paths.store,
-    deadLetterPath: run.paths.deadLetter,
+    deadLetterPath: deadLettered > 0 ? run.paths.deadLetter : undefined,
+    readingTime: run.readingTime,
     produced: run.produced,
     poisoned: run.poisoned,
     store: counts,
@@ -37,6 +44,9 @@ export async function summarizeRun(run: {
     accountedFor: counts.predictions + counts.quarantined + deadLettered === run.produced,
     durationMs: run.durationMs,
     recordsPerSecond: (run.produced / Math.max(1, run.durationMs)) * 1000,
+    askedRate: run.askedRate,
+    rateLimit: whatLimitedTheRate(run.producer, run.askedRate),
+    catchUpMs: run.catchUpMs,
     truthByMode: run.tally.truthByMode,
     truthFailures: run.tally.truthFailures,
     anyFailure: run.tally.anyFailure,

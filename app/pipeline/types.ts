@@ -4,21 +4,34 @@ import type { FailureMode } from '../../processors/inference/types.js';
 import type { DuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import type { MachineRisk, StoreCounts } from '../../processors/store/types.js';
 import type { DriftInjection } from '../../stream/simulator/types.js';
+import type { RateLimit } from './rateLimit.js';
+import type { ReadingTimePlan } from './readingTime.js';
 
 // The local pipeline's public shapes: what runLocalPipeline takes, reports while it runs, and returns.
 
 export interface LocalPipelineOptions {
-  /** Where the store, checkpoints and dead letters go; a run replaces what an earlier run left there. */
+  /**
+   * The run's own folder: store, checkpoints, dead letters, events. It must not hold another run's store (a
+   * run never overwrites one); `pfm run` makes a new folder per run (runFiles.ts).
+   */
   dataDir: string;
+  /** Where what runs share is kept (the drift calibration cache); default `dataDir`. */
+  cacheDir?: string;
   machines: number;
   /** Records to produce; undefined runs until `signal` aborts. */
   records?: number;
-  /** Readings per second across the fleet; 0 produces as fast as Kinesis takes them. */
+  /** Most readings per second across the fleet; 0 produces as fast as Kinesis takes them. */
   rate: number;
   shards: number;
   seed: number;
   /** Simulated ms between two readings of one machine; default: the wall-clock interval the rate gives. */
   intervalMs?: number;
+  /** With it, each machine reads at its own interval in [intervalMs, maxIntervalMs]. */
+  maxIntervalMs?: number;
+  /**
+   * Epoch ms of the fleet's first reading slot; default: so the `records` readings end now (or, without a
+   * count, now). No reading is written before the time it is stamped with.
+   */
   startTime?: number;
   drift?: readonly DriftInjection[];
   /** Fraction of records replaced by deliberately bad ones (see poison.ts). */
@@ -32,6 +45,8 @@ export interface LocalPipelineOptions {
   /** Readings per drift window; 0 turns the drift monitor (the stream's second consumer) off. Default 1,000. */
   driftWindowRecords?: number;
   signal?: AbortSignal;
+  /** Wall clock (epoch ms), injected for tests; default Date.now. */
+  clock?: () => number;
   progressIntervalMs?: number;
   onProgress?: (progress: PipelineProgress) => void;
   /** Runs once the store and the drift monitor are open, before any record is produced (the dashboard hooks in). */
@@ -51,7 +66,10 @@ export interface PipelineProgress {
   recordsPerSecond: number;
   /** Produced but not yet accounted for. */
   lagRecords: number;
-  millisBehindLatest: number;
+  /** The inference consumer's IteratorAge: age of the newest record of its latest batch, 0 once caught up. */
+  lagMs: number;
+  /** Records the run will produce, when it has a count. */
+  total: number | undefined;
   /** The drift monitor's view, when it runs. */
   drift: DriftSnapshot | undefined;
   done: boolean;
@@ -70,7 +88,10 @@ export interface PipelineSummary {
   shards: number;
   dataDir: string;
   storePath: string;
-  deadLetterPath: string;
+  /** The dead-letter file, when the run dead-lettered anything (it is only created then). */
+  deadLetterPath: string | undefined;
+  /** The reading time the run planned, and the first and last reading it produced (epoch ms). */
+  readingTime: ReadingTimePlan & { first: number | undefined; last: number | undefined };
   produced: number;
   poisoned: number;
   /** Counts read back from the store at the end, not from in-memory counters. */
@@ -81,6 +102,11 @@ export interface PipelineSummary {
   durationMs: number;
   /** End-to-end records per second, from the first record produced to the last one accounted for. */
   recordsPerSecond: number;
+  /** The --rate asked (0: as fast as possible), and what set the pace of the writes. */
+  askedRate: number;
+  rateLimit: RateLimit;
+  /** From the last write to the last record accounted for: how long the consumers needed to catch up. */
+  catchUpMs: number;
   truthByMode: Record<FailureMode, number>;
   truthFailures: number;
   anyFailure: Confusion;

@@ -31,6 +31,7 @@ export class FleetSimulator extends Construct {
       description: 'Writes simulated machine readings to the readings stream (scheduled)',
       memoryMb: 512,
       timeoutSeconds: 60,
+      reservedConcurrency: s.reservedConcurrency,
       environment: {
         [ENV.streamName]: props.stream.streamName,
         [ENV.simRecords]: String(s.readingsPerRun),

@@ -1,13 +1,17 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { LiveAnalyticsSinkConfig } from '../config.js';
-import { ENV, type ResourceNames, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
+import { ENV, TIMESTREAM_TABLES, type TimestreamTableKey } from '../constants.js';
+import { encryptedQueue } from './encryptedQueue.js';
 import type { PfmFunction } from './PfmFunction.js';
 import type { PredictionStore } from './PredictionStore.js';
+import { ScopedRuleTarget } from './ScopedRuleTarget.js';
 
 const TABLE_IDS: Record<TimestreamTableKey, string> = {
   predictions: 'PredictionsTable',
@@ -17,8 +21,9 @@ const TABLE_IDS: Record<TimestreamTableKey, string> = {
 
 export interface LiveAnalyticsStoreProps {
   settings: LiveAnalyticsSinkConfig;
-  names: ResourceNames;
   key: kms.IKey;
+  /** Hears of every rejected-records report Timestream writes to the error-report bucket. */
+  alerts: sns.ITopic;
 }
 
 /** Timestream for LiveAnalytics takes no new customers: this store is for the accounts that already have it. */
@@ -26,7 +31,7 @@ function acknowledgeMaintenanceMode(resource: Construct): void {
   Validations.of(resource).acknowledge({
     id: 'CloudFormation-Validate::W3697',
     reason:
-      'sink.kind=timestream is the opt-in choice for accounts that already use Timestream for LiveAnalytics; others use sink.kind=influxdb.',
+      'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 and in maintenance; sink.kind=timestream serves only accounts that already have it (a new account fails at CreateDatabase). Accounts without it set sink.kind=influxdb.',
   });
 }
 
@@ -46,16 +51,21 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
   readonly tables: Readonly<Record<TimestreamTableKey, timestream.CfnTable>>;
   /** Where Timestream writes its reports of rejected magnetic-store records. */
   readonly errorReportBucket: s3.Bucket;
+  /** Tells the alerts topic of each report written to the error-report bucket. */
+  readonly rejectedReportsRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: LiveAnalyticsStoreProps) {
     super(scope, id);
-    const databaseName = props.names.timestreamDatabase;
     this.errorReportBucket = this.rejectedRecordsBucket();
-    this.database = new timestream.CfnDatabase(this, 'Database', {
-      databaseName,
-      kmsKeyId: props.key.keyArn,
-    });
+    // Retained with its tables (the prediction history outlives the stack; README "What cdk destroy leaves"),
+    // so CloudFormation names it: a fixed name would collide with the retained database on the next deploy.
+    this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: props.key.keyArn });
     this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const databaseName = this.database.ref;
+    new CfnOutput(this, 'DatabaseName', {
+      description: 'Timestream database (Grafana: the dashboard variable "database")',
+      value: databaseName,
+    });
     acknowledgeMaintenanceMode(this.database);
     const table = (key: TimestreamTableKey) => this.table(key, databaseName, props.settings);
     this.tables = {
@@ -73,14 +83,51 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       [ENV.timestreamDatabase]: databaseName,
       [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
     };
+    this.rejectedReportsRule = this.reportRejections(props.alerts, props.key);
+  }
+
+  /**
+   * Records written to the magnetic store (older than the memory store's retention) are checked after the write
+   * call has succeeded; Timestream reports the ones it then rejects (a version conflict: the same reading re-scored
+   * with the same PFM_MODEL_SEQUENCE but other values) only as objects in the error-report bucket (developer guide,
+   * "Magnetic store writes": MagneticStoreRejectedDataLocation). The sink cannot see them, so each report becomes
+   * an alert naming the object; README ("Timestream for LiveAnalytics") says how to read and replay it.
+   */
+  private reportRejections(alerts: sns.ITopic, key: kms.IKey): events.Rule {
+    const rule = new events.Rule(this, 'RejectedRecordsReports', {
+      description:
+        'Timestream rejected-records reports written to the error-report bucket: to the alerts topic',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.errorReportBucket.bucketName] } },
+      },
+    });
+    // Admitted to the topic for this rule only, as the retraining rule is (ScopedRuleTarget).
+    const deadLetterQueue = encryptedQueue(this, 'RejectedReportsDlq', {
+      key,
+      deadLetterFor: 'the rejected-records report rule (alerts EventBridge could not deliver)',
+    });
+    rule.addTarget(
+      ScopedRuleTarget.topic(alerts, {
+        deadLetterQueue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(24),
+        input: events.RuleTargetInput.fromText(
+          `Timestream rejected magnetic-store records (e.g. a version conflict): report s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')}`,
+        ),
+      }),
+    );
+    return rule;
   }
 
   grantWrite(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
     this.grant(fn, 'timestream:WriteRecords', tables);
   }
 
+  /** Select, and DescribeTable for the `DESCRIBE` TimestreamQueries runs on a table still missing columns. */
   grantRead(fn: PfmFunction, tables: readonly TimestreamTableKey[]): void {
-    this.grant(fn, 'timestream:Select', tables);
+    this.grant(fn, ['timestream:Select', 'timestream:DescribeTable'], tables);
   }
 
   /** The error-report bucket, with its server access logs in a bucket of their own. */
@@ -104,6 +151,8 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: false,
+      // Object Created events to EventBridge, where reportRejections picks them up.
+      eventBridgeEnabled: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'rejected-records/',
       lifecycleRules: [{ expiration: Duration.days(90) }],
@@ -141,9 +190,9 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
     return table;
   }
 
-  private grant(fn: PfmFunction, action: string, tables: readonly TimestreamTableKey[]): void {
+  private grant(fn: PfmFunction, actions: string | string[], tables: readonly TimestreamTableKey[]): void {
     const arns = tables.map((t) => this.tables[t].attrArn);
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: arns }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [actions].flat(), resources: arns }));
     // Timestream's endpoint discovery; the documented exception to resource scoping.
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),

@@ -35,6 +35,8 @@ export interface PfmFunctionProps extends Partial<FunctionPlacement> {
   description: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /** Executions reserved for (and the most allowed to) the function; the account's shared pool when undefined. */
+  reservedConcurrency?: number;
   environment?: Record<string, string>;
   /** Package model/artifacts/ with the function. */
   model?: boolean;
@@ -85,6 +87,7 @@ export class PfmFunction extends Construct {
       description: props.description,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -1,12 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DRIFT_EVENT_SOURCE, RETRAINING_DETAIL_TYPES, type ResourceNames } from '../constants.js';
 import { encryptedQueue } from './encryptedQueue.js';
+import { ScopedRuleTarget } from './ScopedRuleTarget.js';
 
 export interface RetrainingEventsProps {
   names: ResourceNames;
@@ -32,19 +32,16 @@ export class RetrainingEvents extends Construct {
     const { names, key } = props;
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: names.eventBus });
     this.queueDlq = encryptedQueue(this, 'RetrainingDlq', {
-      queueName: names.retrainingDlq,
       key,
       deadLetterFor: 'the retraining queue (messages a retraining job failed to process 5 times)',
     });
     this.queue = encryptedQueue(this, 'RetrainingQueue', {
-      queueName: names.retrainingQueue,
       key,
       // A retraining job may hold a message for a while before it deletes it.
       visibilityTimeout: Duration.minutes(15),
       deadLetter: { queue: this.queueDlq, maxReceiveCount: 5 },
     });
     this.ruleDlq = encryptedQueue(this, 'RuleDlq', {
-      queueName: names.retrainingRuleDlq,
       key,
       deadLetterFor: 'the retraining rule targets (events EventBridge could not deliver)',
     });
@@ -54,7 +51,7 @@ export class RetrainingEvents extends Construct {
       eventPattern: { source: [DRIFT_EVENT_SOURCE], detailType: [...RETRAINING_DETAIL_TYPES] },
     });
     const delivery = { deadLetterQueue: this.ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(24) };
-    this.rule.addTarget(new targets.SnsTopic(props.topic, delivery));
-    this.rule.addTarget(new targets.SqsQueue(this.queue, delivery));
+    this.rule.addTarget(ScopedRuleTarget.topic(props.topic, delivery));
+    this.rule.addTarget(ScopedRuleTarget.queue(this.queue, delivery));
   }
 }

@@ -25,8 +25,6 @@ export interface StreamProcessorProps {
   key: kms.IKey;
   function: PfmFunctionProps;
   source: StreamSourceSettings;
-  /** Name of the on-failure queue (batches that exhausted their retries, as metadata records). */
-  failureQueueName: string;
 }
 
 /**
@@ -42,7 +40,6 @@ export class StreamProcessor extends Construct {
     super(scope, id);
     this.fn = new PfmFunction(this, 'Handler', props.function);
     this.failureQueue = encryptedQueue(this, 'OnFailure', {
-      queueName: props.failureQueueName,
       key: props.key,
       deadLetterFor: `the ${props.function.serviceName} Kinesis event source (batches that exhausted their retries)`,
     });

@@ -4,7 +4,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 export interface EncryptedQueueProps {
-  queueName: string;
   key: kms.IKey;
   retention?: Duration;
   visibilityTimeout?: Duration;
@@ -17,10 +16,13 @@ export interface EncryptedQueueProps {
   deadLetterFor?: string;
 }
 
-/** An SQS queue encrypted with the given customer-managed key that refuses non-TLS requests. */
+/**
+ * An SQS queue encrypted with the given customer-managed key that refuses non-TLS requests. CloudFormation
+ * names it: SQS holds a deleted queue's name for 60 s (DeleteQueue API reference), so a fixed name could make
+ * `cdk deploy` right after `cdk destroy` fail. Find a queue by the stack's outputs, not by name.
+ */
 export function encryptedQueue(scope: Construct, id: string, props: EncryptedQueueProps): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
-    queueName: props.queueName,
     encryption: sqs.QueueEncryption.KMS,
     encryptionMasterKey: props.key,
     dataKeyReuse: Duration.minutes(5),

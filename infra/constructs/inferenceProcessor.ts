@@ -9,8 +9,6 @@ import { StreamProcessor } from './StreamProcessor.js';
 export interface InferenceProcessorProps {
   stream: kinesis.IStream;
   key: kms.IKey;
-  /** Name of the on-failure queue. */
-  failureQueueName: string;
   settings: PfmStackConfig['inference'];
   /** Where the predictions and the quarantined records go. */
   store: PredictionStore;
@@ -29,13 +27,13 @@ export function inferenceProcessor(
   const processor = new StreamProcessor(scope, id, {
     stream: props.stream,
     key: props.key,
-    failureQueueName: props.failureQueueName,
     function: {
       entry: LAMBDA_ENTRIES.inference,
       serviceName: SERVICE_NAMES.inference,
       description: 'Scores batches of readings with the packaged ONNX model and writes predictions',
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
+      reservedConcurrency: settings.reservedConcurrency,
       model: true,
       onnxRuntime: true,
       environment: {

@@ -3,13 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 
-/** Services that write into the key's resources on the pipeline's behalf. */
-const SERVICE_WRITERS = [
-  // alarms publishing to the alerts topic
-  'cloudwatch.amazonaws.com',
-  // rule targets delivering to the topic and the queues
-  'events.amazonaws.com',
-] as const;
+/**
+ * Services that write into the key's queues on the pipeline's behalf: EventBridge delivering to the retraining
+ * queue and the rule's dead-letter queue. (The alerts topic admits its writers to the key itself: SNS
+ * documents no source condition on the key for EventBridge, see alertsTopic.ts.)
+ */
+const SERVICE_WRITERS = ['events.amazonaws.com'] as const;
 
 /**
  * The pipeline's customer-managed key (stream, queues, topic, secrets and the time-series store), rotated

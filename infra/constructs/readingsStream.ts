@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -10,7 +10,10 @@ export interface ReadingsStreamProps {
   key: kms.IKey;
 }
 
-/** The Kinesis stream the readings arrive on: on-demand or provisioned, encrypted with the pipeline's key. */
+/**
+ * The Kinesis stream the readings arrive on: on-demand or provisioned, encrypted with the pipeline's key,
+ * deleted with the stack.
+ */
 export function readingsStream(scope: Construct, id: string, props: ReadingsStreamProps): kinesis.Stream {
   const { settings } = props;
   const stream = new kinesis.Stream(scope, id, {
@@ -21,6 +24,9 @@ export function readingsStream(scope: Construct, id: string, props: ReadingsStre
     retentionPeriod: Duration.hours(settings.retentionHours),
     encryption: kinesis.StreamEncryption.KMS,
     encryptionKey: props.key,
+    // Readings in transit only (the store keeps what they became): a retained stream would keep billing by the
+    // hour and hold its name against the next deploy.
+    removalPolicy: RemovalPolicy.DESTROY,
   });
   Validations.of(stream).acknowledge({
     id: 'AwsSolutions-KDS3',

@@ -13,7 +13,13 @@ export interface AgentFunctionSpec {
 }
 
 /** The tool names: the action group's functions and the local `pfm ask` planner's vocabulary. */
-export const TOOL_NAMES = ['fleet_summary', 'top_at_risk', 'machine_history', 'drift_status'] as const;
+export const TOOL_NAMES = [
+  'fleet_summary',
+  'top_at_risk',
+  'machine_history',
+  'drift_status',
+  'maintenance_plan',
+] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Defaults the tools apply to parameters left out. */
@@ -24,6 +30,9 @@ export const TOOL_DEFAULTS = {
   eventLimit: 10,
   window: 20,
   driftFeatures: 5,
+  /** maintenance_plan: hours ahead (a shift) and machines listed. */
+  planHours: 8,
+  planLimit: 10,
 } as const;
 
 const period = {
@@ -85,6 +94,19 @@ export const AGENT_FUNCTIONS: readonly (AgentFunctionSpec & { name: ToolName })[
       'Sensor and data drift for a period: the drift state (OK, WARN, DRIFT) of the fleet and each product quality type after the latest window, the features that moved most, and recent drift and retraining events.',
     parameters: { period, limit: limit('events', TOOL_DEFAULTS.eventLimit) },
   },
+  {
+    name: 'maintenance_plan',
+    description:
+      'What maintenance should do next, from the failure forecast: the machines whose probability of a forecastable failure (tool wear, heat dissipation, overstrain) reaches the due level within the next hours, soonest first, each with its due time, leading failure mode, probability, tool wear and the action that puts the failure furthest off (replace the tool now, lower the load) with the probability after it; the failure modes the forecast cannot foresee (power, random); machines with too little history.',
+    parameters: {
+      within_hours: {
+        type: 'integer',
+        description: `Hours ahead to plan for, counted from the latest reading (1-72, default ${TOOL_DEFAULTS.planHours}: a shift).`,
+        required: false,
+      },
+      limit: limit('machines', TOOL_DEFAULTS.planLimit),
+    },
+  },
 ];
 
 /** The agent's instruction: ground every claim in a tool result, cite numbers, say what is missing. */
@@ -94,4 +116,5 @@ export const AGENT_INSTRUCTION =
   'Name machines by id, give the leading failure mode and the drivers and readings the function returned, ' +
   'quote the period and the numbers you used, and say plainly when a function returned no data or an error. ' +
   `Periods are ${PERIOD_HELP}; use ${DEFAULT_PERIOD} when the user names none. ` +
-  'Failure modes: TWF tool wear, HDF heat dissipation, PWF power, OSF overstrain, RNF random.';
+  'Failure modes: TWF tool wear, HDF heat dissipation, PWF power, OSF overstrain, RNF random. ' +
+  'For what to service next or before a shift, use maintenance_plan and say which modes it cannot foresee.';

@@ -4,12 +4,14 @@ import { clip } from './periods.js';
 import { driftStatus } from './tools/driftStatus.js';
 import { fleetSummary } from './tools/fleetSummary.js';
 import { machineHistory } from './tools/machineHistory.js';
+import { maintenancePlan } from './tools/maintenancePlan.js';
 import { topAtRisk } from './tools/topAtRisk.js';
 import type {
   AgentToolDeps,
   DriftStatusResult,
   FleetSummaryResult,
   MachineHistoryResult,
+  MaintenancePlanResult,
   ToolResult,
   TopAtRiskResult,
 } from './types.js';
@@ -22,6 +24,7 @@ export interface AgentTools {
   topAtRisk(raw: unknown): Promise<TopAtRiskResult>;
   machineHistory(raw: unknown): Promise<MachineHistoryResult>;
   driftStatus(raw: unknown): Promise<DriftStatusResult>;
+  maintenancePlan(raw: unknown): Promise<MaintenancePlanResult>;
 }
 
 /** Builds the tools (one module each, in tools/) over the injected store port, event history and clock. */
@@ -31,12 +34,14 @@ export function createAgentTools(deps: AgentToolDeps): AgentTools {
     topAtRisk: (raw: unknown) => topAtRisk(deps, raw),
     machineHistory: (raw: unknown) => machineHistory(deps, raw),
     driftStatus: (raw: unknown) => driftStatus(deps, raw),
+    maintenancePlan: (raw: unknown) => maintenancePlan(deps, raw),
   };
   const byName: Record<ToolName, (raw: unknown) => Promise<ToolResult>> = {
     fleet_summary: tools.fleetSummary,
     top_at_risk: tools.topAtRisk,
     machine_history: tools.machineHistory,
     drift_status: tools.driftStatus,
+    maintenance_plan: tools.maintenancePlan,
   };
   return {
     ...tools,

@@ -4,8 +4,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
+import { readInferenceConfig } from '../config.js';
 import { EVENT_LOG_FILE } from '../drift/LocalEventLog.js';
+import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { STORE_FILE } from '../store/constants.js';
+import { InfluxDbPeriodQueries } from '../store/InfluxDbPeriodQueries.js';
+import { InfluxQlClient } from '../store/InfluxQlClient.js';
 import { createTimestreamQueryClient } from '../store/queries/timestreamQueryClient.js';
 import { TimestreamQueries } from '../store/TimestreamQueries.js';
 import { type AgentConfig, readAgentConfig } from './config.js';
@@ -18,8 +22,34 @@ const config = readAgentConfig();
 const observability = createObservability('pfm-agent');
 const { logger, metrics } = observability;
 
+const EVENTS_ON_EVENTBRIDGE =
+  'drift events go to EventBridge (the retraining queue and alerts topic); the agent cannot read them back';
+
+/** The InfluxDB connection as the sinks read it (INFLUXDB_URL, INFLUXDB_DATABASE, the token or its secret). */
+async function influxQueries(): Promise<InfluxDbPeriodQueries> {
+  const { sink } = readInferenceConfig(process.env);
+  if (sink.kind !== 'influxdb') throw new PfmError('CONFIG_INVALID', 'PFM_SINK: expected influxdb');
+  // A token from Secrets Manager is read again when InfluxDB refuses it (a rotated token).
+  const credentials = await influxCredentials(sink.auth, readSecretWithPowertools);
+  return new InfluxDbPeriodQueries(
+    new InfluxQlClient({
+      url: sink.url,
+      database: sink.database,
+      retentionPolicy: sink.retentionPolicy,
+      credentials,
+      timeoutMs: sink.timeoutMs,
+    }),
+  );
+}
+
 async function openTools(c: AgentConfig): Promise<AgentTools> {
   switch (c.PFM_SINK) {
+    case 'influxdb':
+      return createAgentTools({
+        queries: await influxQueries(),
+        eventsUnavailableReason: EVENTS_ON_EVENTBRIDGE,
+        now: Date.now,
+      });
     case 'timestream':
       return createAgentTools({
         queries: new TimestreamQueries({
@@ -33,8 +63,7 @@ async function openTools(c: AgentConfig): Promise<AgentTools> {
             ...(c.TIMESTREAM_DRIFT_TABLE ? { drift: c.TIMESTREAM_DRIFT_TABLE } : {}),
           },
         }),
-        eventsUnavailableReason:
-          'drift events go to EventBridge (the retraining queue and alerts topic); the agent cannot read them back',
+        eventsUnavailableReason: EVENTS_ON_EVENTBRIDGE,
         now: Date.now,
       });
     case 'duckdb': {
@@ -47,11 +76,6 @@ async function openTools(c: AgentConfig): Promise<AgentTools> {
         now: Date.now,
       });
     }
-    case 'influxdb':
-      throw new PfmError(
-        'CONFIG_INVALID',
-        'this deployment stores predictions in InfluxDB; the agent tools query Timestream or the embedded store only',
-      );
   }
 }
 

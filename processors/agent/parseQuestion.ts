@@ -59,6 +59,9 @@ const DRIFT = /\b(?:drift\w*|retrain\w*|sensor\s+faults?|data\s+shift|model\s+he
 const RISK =
   /\b(?:at[\s-]?risk|risk\w*|top|worst|most\s+likely|likely\s+to\s+fail|about\s+to\s+fail|fail\w*|alarms?|attention|why)\b/;
 const SUMMARY = /\b(?:summary|summar\w+|overview|fleet|how\s+many|status|totals?)\b/;
+const MAINTENANCE =
+  /\b(?:servic\w*|maintenance|maintain|shifts?|due|plan\w*|schedul\w*|forecast\w*|will\s+(?:\w+\s+)?fail|next\s+\d{1,2}\s*(?:hours?|hrs?|h))\b/;
+const NEXT_HOURS = /\b(?:next|coming|within)\s+(\d{1,3})\s*(?:hours?|hrs?|h)\b/;
 
 function machineId(letter: string, digits: string): string {
   return `${letter.toUpperCase()}-${digits.length < 4 ? digits.padStart(4, '0') : digits}`;
@@ -116,6 +119,7 @@ export function parseQuestion(question: string): QuestionPlan {
   const wantsDrift = DRIFT.test(text);
   const wantsRisk = RISK.test(text) || mode !== undefined || limit !== undefined;
   const wantsSummary = SUMMARY.test(text);
+  const wantsPlan = MAINTENANCE.test(text);
 
   const withPeriod = period === undefined ? {} : { period };
   const calls: ToolCall[] = [];
@@ -130,6 +134,16 @@ export function parseQuestion(question: string): QuestionPlan {
     });
   }
   if (wantsDrift) calls.push({ name: 'drift_status', input: { ...withPeriod } });
+  if (wantsPlan) {
+    const hours = NEXT_HOURS.exec(text);
+    const within = hours ? Math.min(Math.max(Number(hours[1]), 1), 72) : undefined;
+    if (hours === null && /\bshifts?\b/.test(text)) {
+      notes.push(
+        'Shift times are not known here: planned for the next 8 h (a shift) from the latest reading.',
+      );
+    }
+    calls.push({ name: 'maintenance_plan', input: within === undefined ? {} : { within_hours: within } });
+  }
   if (calls.length === 0) {
     notes.push('The question named no machine, risk, drift or summary: here is the fleet overview.');
     calls.push({ name: 'fleet_summary', input: { ...withPeriod } });

@@ -5,6 +5,7 @@ import type {
   FleetSummaryResult,
   MachineHistoryResult,
   MachineRiskOut,
+  MaintenancePlanResult,
   PeriodOut,
   PredictionOut,
   ToolCall,
@@ -147,6 +148,36 @@ function renderDrift(r: DriftStatusResult): string[] {
   return lines;
 }
 
+function minutesText(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${h} h` : `${h} h ${minutes % 60} min`;
+}
+
+function renderPlan(r: MaintenancePlanResult): string[] {
+  if (!r.available) return [`Maintenance plan: not available (${r.reason ?? 'no forecast'}).`];
+  const lines = [
+    `Maintenance plan for the next ${r.withinHours} h from the latest reading (${short(r.asOf ?? '')}); forecast by ${r.model}, due when a forecastable failure reaches p ${r.dueLevel}:`,
+  ];
+  if (r.machines.length === 0) lines.push(`  no machine is due within ${r.withinHours} h.`);
+  for (const m of r.machines) {
+    const action = m.action
+      ? `do first: ${m.action.do} -> p ${f3(m.action.probabilityWithinNoticeAfter)} within ${r.noticeHours} h, ${f3(m.action.probabilityWithinHorizonAfter)} within ${r.horizonHours} h${m.action.dueAtAfter ? `, due ${short(m.action.dueAtAfter)}` : ', not due within the horizon'}`
+      : 'no listed action (replace the tool, lower the load) puts it off';
+    lines.push(
+      `  ${String(m.rank).padStart(2)}. ${m.machine} (type ${m.type}): due ${short(m.dueAt)} (in ${minutesText(m.dueInMinutes)}), ${m.leadingMode ?? 'no single mode'}, p ${f3(m.probabilityWithin)} within the window; tool wear ${m.toolWearMin} min`,
+      `      ${action}`,
+    );
+  }
+  lines.push(
+    `  later: ${n(r.dueLater)} machine(s) due after the window within ${r.horizonHours} h, ${n(r.notDue)} not due within ${r.horizonHours} h`,
+  );
+  for (const m of r.notEnoughData) lines.push(`  not enough data: ${m.machine}: ${m.reason}`);
+  for (const m of r.notForecast) lines.push(`  ${m.mode}: ${m.note}`);
+  if (r.note) lines.push(`  ${r.note}`);
+  return lines;
+}
+
 function renderResult(r: ToolResult): string[] {
   switch (r.tool) {
     case 'fleet_summary':
@@ -157,6 +188,8 @@ function renderResult(r: ToolResult): string[] {
       return renderHistory(r);
     case 'drift_status':
       return renderDrift(r);
+    case 'maintenance_plan':
+      return renderPlan(r);
   }
 }
 

@@ -55,6 +55,10 @@ const SCHEMAS = {
     period: period.default(TOOL_DEFAULTS.period),
     limit: whole('limit', QUERY_BOUNDS.maxLimit).default(TOOL_DEFAULTS.eventLimit),
   }),
+  maintenance_plan: z.strictObject({
+    within_hours: whole('within_hours', 72).default(TOOL_DEFAULTS.planHours),
+    limit: whole('limit', QUERY_BOUNDS.maxLimit).default(TOOL_DEFAULTS.planLimit),
+  }),
 } as const;
 
 /** The validated parameters of each tool, defaults applied. */
@@ -63,6 +67,7 @@ export interface ToolInputs {
   top_at_risk: { period: string; limit: number; window: number; mode?: FailureMode };
   machine_history: { machine_id: string; period: string; limit: number };
   drift_status: { period: string; limit: number };
+  maintenance_plan: { within_hours: number; limit: number };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DriftEvent, DriftState } from '../drift/types.js';
+import type { ForecastReader } from '../forecast/types.js';
 import type { FailureMode } from '../inference/types.js';
 import type { PeriodQueries, TimeRange } from '../store/types.js';
 import type { ToolName } from './constants.js';
@@ -16,6 +17,10 @@ export interface AgentToolDeps {
   events?: DriftEventHistory;
   /** Why `events` is absent, reported with drift_status. */
   eventsUnavailableReason?: string;
+  /** The failure forecast; absent where none is configured. */
+  forecasts?: ForecastReader;
+  /** Why `forecasts` is absent, reported with maintenance_plan. */
+  forecastsUnavailableReason?: string;
   now: () => number;
 }
 
@@ -159,8 +164,58 @@ export interface DriftStatusResult {
   note?: string;
 }
 
+/** One machine maintenance_plan lists: when it is due, why, and what to do first. */
+export interface PlannedMachineOut {
+  rank: number;
+  machine: string;
+  type: string;
+  dueAt: string;
+  /** Minutes from the fleet's latest reading. */
+  dueInMinutes: number;
+  leadingMode: string | null;
+  /** Probability of a forecastable failure within the planned window. */
+  probabilityWithin: number;
+  /** Probability of each mode within the forecast's horizon. */
+  probabilityByMode: Record<string, number>;
+  toolWearMin: number;
+  lastReading: string;
+  action: {
+    do: string;
+    probabilityWithinNoticeAfter: number;
+    probabilityWithinHorizonAfter: number;
+    dueAtAfter: string | null;
+  } | null;
+}
+
+export interface MaintenancePlanResult {
+  tool: 'maintenance_plan';
+  available: boolean;
+  reason?: string;
+  generatedAt?: string;
+  model?: string;
+  /** The fleet's latest reading: the window starts here. */
+  asOf?: string;
+  withinHours: number;
+  horizonHours?: number;
+  dueLevel?: number;
+  noticeHours?: number;
+  machines: PlannedMachineOut[];
+  /** Machines due after the window but within the horizon, and not due within the horizon. */
+  dueLater: number;
+  notDue: number;
+  notEnoughData: { machine: string; reason: string }[];
+  /** Modes the forecast reports as a steady rate, not as a time. */
+  notForecast: { mode: string; note: string }[];
+  note?: string;
+}
+
 /** Any tool's result, tagged by `tool`. */
-export type ToolResult = FleetSummaryResult | TopAtRiskResult | MachineHistoryResult | DriftStatusResult;
+export type ToolResult =
+  | FleetSummaryResult
+  | TopAtRiskResult
+  | MachineHistoryResult
+  | DriftStatusResult
+  | MaintenancePlanResult;
 
 /** A tool call the local planner (or a trace) names. */
 export interface ToolCall {

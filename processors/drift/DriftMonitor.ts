@@ -1,6 +1,7 @@
 import type { KinesisHandler } from '../inference/handler.js';
 import type { DriftCore } from './core.js';
 import { createDriftHandler, type DriftBatch } from './handler.js';
+import { stuckSensorsOf } from './stuck.js';
 import type {
   ClosedWindow,
   DriftDetailType,
@@ -12,6 +13,7 @@ import type {
   FeatureScore,
   MonitorState,
   ScopeKey,
+  Sensor,
   WindowState,
 } from './types.js';
 import { emptyWindow } from './window.js';
@@ -50,11 +52,27 @@ export interface DriftSnapshot {
     lastWindow: { seq: number; start: number; end: number; records: number } | null;
   };
   events: { emitted: number; byType: Record<DriftDetailType, number>; recent: DriftEvent[] };
+  /**
+   * Sensors flagged as stuck now, by device then sensor: the value they repeat, the longest run of identical
+   * readings since they were flagged, the calibrated run that flags one, and the windows since (SensorStuck
+   * events announce them, SensorRecovered events clear them).
+   */
+  stuckSensors: StuckSensorStatus[];
   /** Records skipped: undecodable or physically impossible (`undecodable`), or already counted (redelivery). */
   undecodable: number;
   duplicates: number;
   /** Evaluations waiting for the score sink or the publisher to come back. */
   pending: number;
+}
+
+/** A sensor of one device flagged as stuck (see DriftSnapshot.stuckSensors). */
+export interface StuckSensorStatus {
+  deviceId: string;
+  sensor: Sensor;
+  value: number;
+  run: number;
+  runThreshold: number;
+  windows: number;
 }
 
 interface OpenWindow {
@@ -87,6 +105,8 @@ export class DriftMonitor {
     FeatureDriftDetected: 0,
     ModelRetrainingRecommended: 0,
     DriftResolved: 0,
+    SensorStuck: 0,
+    SensorRecovered: 0,
   };
   private state: MonitorState;
   private nextSeq: number;
@@ -189,6 +209,7 @@ export class DriftMonitor {
         byType: { ...this.byType },
         recent: [...this.recent],
       },
+      stuckSensors: stuckSensorsOf(this.state.devices, this.options.core.calibration?.sensors),
       undecodable: this.undecodable,
       duplicates: this.duplicates,
       pending: this.pendingEvaluations.length,

@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type RetryHooks, sleep } from '../../kernel/backoff.js';
 import { PfmError } from '../../kernel/errors.js';
 import { DRIFT_STATE_KEYS } from './constants.js';
-import type { DriftStateStore, MonitorState } from './types.js';
+import { decodeStoredState, encodeStoredState } from './storedState.js';
+import type { DriftStateStore, StoredDriftState } from './types.js';
 
 /** DynamoDB's item size limit (400 KB, attribute names included). */
 export const DYNAMODB_ITEM_MAX_BYTES = 400 * 1024;
 
 const LOCK_KEY = { pk: 'lock', sk: 'monitor' } as const;
-const STATE_KEY = { pk: 'state', sk: 'monitor' } as const;
-const PARTIAL_PREFIX = 'partial#';
-/** Partials of a window no shard completed are kept this long, then expire. */
-const PARTIAL_TTL_SECONDS = 2 * 24 * 3600;
+/** The one state item (a new key: the layout of the per-window partial items before it is not read). */
+const STATE_KEY = { pk: 'state', sk: 'fleet' } as const;
 /** A lock item left behind by a crashed holder is removed by TTL this long after its lease ended. */
 const LOCK_TTL_GRACE_SECONDS = 3600;
 
@@ -41,9 +40,9 @@ export interface DynamoDbDriftStateStoreOptions extends RetryHooks {
  * DriftStateStore on one DynamoDB table, shared by every shard's invocation and surviving cold starts:
  * - the lock is an item put with `attribute_not_exists(pk) OR leaseUntil < :now` (a lease), released by a
  *   delete conditioned on its owner token, so a holder whose lease was taken over cannot release the new lock;
- * - the monitor state is one item with a revision number: a write is conditioned on the revision read under the
- *   lock, so an invocation that outlived its lease fails (retryable) instead of overwriting its successor's state;
- * - each shard's final partial of a window is an item (pk `partial#<window>`, sk the shard), with a TTL.
+ * - the state (decision memory, fleet window with every shard's mark, pending output) is one gzipped item with a
+ *   revision number: a write is conditioned on the revision read under the lock, so an invocation that outlived
+ *   its lease fails (retryable) instead of overwriting its successor's state, and the state changes all at once.
  * Reads are strongly consistent. Items over 400 KB fail with PfmError('STATE_TOO_LARGE') before being sent.
  */
 export class DynamoDbDriftStateStore implements DriftStateStore {
@@ -77,7 +76,7 @@ export class DynamoDbDriftStateStore implements DriftStateStore {
     }
   }
 
-  async readMonitorState(): Promise<MonitorState | undefined> {
+  async readState(): Promise<StoredDriftState | undefined> {
     const { Item } = await this.call('GetItem', () =>
       this.options.client.send(
         new GetItemCommand({ TableName: this.options.table, Key: key(STATE_KEY), ConsistentRead: true }),
@@ -88,23 +87,28 @@ export class DynamoDbDriftStateStore implements DriftStateStore {
       return undefined;
     }
     this.revision = Number(Item.rev?.N ?? '0');
-    const body = Item.body?.S;
+    const body = Item.body?.B;
     if (body === undefined)
-      throw new PfmError('STORE_CORRUPT', `${this.options.table}: state item has no body`);
-    const state = JSON.parse(body) as MonitorState;
-    if (state.version !== 1) {
-      throw new PfmError(
-        'STORE_CORRUPT',
-        `${this.options.table}: unknown monitor state version ${String(state.version)}`,
-      );
+      throw new PfmError('STORE_CORRUPT', `${this.options.table}: state item has no body (an older layout?)`);
+    let text: string;
+    try {
+      text = gunzipSync(body).toString('utf8');
+    } catch (error) {
+      throw new PfmError('STORE_CORRUPT', `${this.options.table}: state body is not gzip`, { cause: error });
     }
-    return state;
+    return decodeStoredState(text, this.options.table);
   }
 
-  async writeMonitorState(state: MonitorState): Promise<void> {
+  async writeState(state: StoredDriftState): Promise<void> {
     const next = this.revision + 1;
-    const item = { ...key(STATE_KEY), body: { S: JSON.stringify(state) }, rev: { N: String(next) } };
-    checkSize(item, 'monitor state');
+    // Gzip: the state is JSON of numbers and device ids, about a tenth of its size compressed, which keeps
+    // a fleet of thousands of devices under DynamoDB's 400 KB item limit.
+    const item = {
+      ...key(STATE_KEY),
+      body: { B: gzipSync(encodeStoredState(state)) },
+      rev: { N: String(next) },
+    };
+    checkSize(item, 'state');
     try {
       await this.options.client.send(
         new PutItemCommand({
@@ -119,71 +123,13 @@ export class DynamoDbDriftStateStore implements DriftStateStore {
       if (isConditionFailed(error)) {
         throw new PfmError(
           'SINK_UNAVAILABLE',
-          `${this.options.table}: the monitor state changed since it was read (the lock lease ran out?)`,
+          `${this.options.table}: the drift state changed since it was read (the lock lease ran out?)`,
           { retryable: true, cause: error },
         );
       }
       throw unavailable('PutItem', this.options.table, error);
     }
     this.revision = next;
-  }
-
-  async putPartial(windowKey: string, shardId: string, encoded: string): Promise<void> {
-    const item = {
-      ...key({ pk: `${PARTIAL_PREFIX}${windowKey}`, sk: shardId }),
-      body: { S: encoded },
-      [DRIFT_STATE_KEYS.ttl]: { N: String(Math.floor(this.now() / 1000) + PARTIAL_TTL_SECONDS) },
-    };
-    checkSize(item, `partial of window ${windowKey} from ${shardId}`);
-    await this.call('PutItem', () =>
-      this.options.client.send(new PutItemCommand({ TableName: this.options.table, Item: item })),
-    );
-  }
-
-  async partials(windowKey: string): Promise<string[]> {
-    const items = await this.partialItems(windowKey);
-    return items
-      .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : 1))
-      .map((i) => {
-        const body = i.body?.S;
-        if (body === undefined)
-          throw new PfmError('STORE_CORRUPT', `${this.options.table}: partial has no body`);
-        return body;
-      });
-  }
-
-  async deletePartials(windowKey: string): Promise<void> {
-    for (const item of await this.partialItems(windowKey)) {
-      const Key = {
-        [DRIFT_STATE_KEYS.partitionKey]: item[DRIFT_STATE_KEYS.partitionKey] as AttributeValue,
-        [DRIFT_STATE_KEYS.sortKey]: item[DRIFT_STATE_KEYS.sortKey] as AttributeValue,
-      };
-      await this.call('DeleteItem', () =>
-        this.options.client.send(new DeleteItemCommand({ TableName: this.options.table, Key })),
-      );
-    }
-  }
-
-  private async partialItems(windowKey: string): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.call('Query', () =>
-        this.options.client.send(
-          new QueryCommand({
-            TableName: this.options.table,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': DRIFT_STATE_KEYS.partitionKey },
-            ExpressionAttributeValues: { ':pk': { S: `${PARTIAL_PREFIX}${windowKey}` } },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
   }
 
   private async acquire(owner: string): Promise<void> {
@@ -257,13 +203,14 @@ function key(k: { pk: string; sk: string }): Record<string, AttributeValue> {
 
 /**
  * An item's size as DynamoDB meters it: the UTF-8 bytes of each attribute name plus its value (strings in UTF-8,
- * numbers at most 21 bytes). Only the S and N attributes this store writes are counted.
+ * binaries their length, numbers at most 21 bytes). Only the S, B and N attributes this store writes are counted.
  */
 export function itemBytes(item: Record<string, AttributeValue>): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(item)) {
     bytes += Buffer.byteLength(name, 'utf8');
     if (value.S !== undefined) bytes += Buffer.byteLength(value.S, 'utf8');
+    else if (value.B !== undefined) bytes += value.B.byteLength;
     else if (value.N !== undefined)
       bytes += Math.min(21, Math.ceil(value.N.replace(/^-/, '').length / 2) + 1);
   }

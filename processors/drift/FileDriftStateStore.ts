@@ -1,12 +1,12 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sleep } from '../../kernel/backoff.js';
 import { PfmError } from '../../kernel/errors.js';
-import type { DriftStateStore, MonitorState } from './types.js';
+import { decodeStoredState, encodeStoredState } from './storedState.js';
+import type { DriftStateStore, StoredDriftState } from './types.js';
 
-const STATE_FILE = 'monitor-state.json';
+const STATE_FILE = 'drift-state.json';
 const LOCK_DIR = 'lock';
-const PARTIALS_DIR = 'partials';
 
 /**
  * DriftStateStore on a directory: atomic writes (write then rename), a lock that is a directory (mkdir is
@@ -48,37 +48,18 @@ export class FileDriftStateStore implements DriftStateStore {
     }
   }
 
-  async readMonitorState(): Promise<MonitorState | undefined> {
-    const text = await readFile(join(this.dir, STATE_FILE), 'utf8').catch((error: NodeJS.ErrnoException) => {
+  async readState(): Promise<StoredDriftState | undefined> {
+    const path = join(this.dir, STATE_FILE);
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    if (text === undefined) return undefined;
-    const state = JSON.parse(text) as MonitorState;
-    if (state.version !== 1)
-      throw new PfmError('STORE_CORRUPT', `${STATE_FILE}: unknown version ${String(state.version)}`);
-    return state;
+    return text === undefined ? undefined : decodeStoredState(text, path);
   }
 
-  async writeMonitorState(state: MonitorState): Promise<void> {
-    await this.writeAtomic(join(this.dir, STATE_FILE), JSON.stringify(state));
-  }
-
-  async putPartial(windowKey: string, shardId: string, encoded: string): Promise<void> {
-    const dir = join(this.dir, PARTIALS_DIR, safeName(windowKey));
-    await mkdir(dir, { recursive: true });
-    await this.writeAtomic(join(dir, `${safeName(shardId)}.json`), encoded);
-  }
-
-  async partials(windowKey: string): Promise<string[]> {
-    const dir = join(this.dir, PARTIALS_DIR, safeName(windowKey));
-    const files = await readdir(dir).catch(() => [] as string[]);
-    const jsons = files.filter((f) => f.endsWith('.json')).sort();
-    return Promise.all(jsons.map((f) => readFile(join(dir, f), 'utf8')));
-  }
-
-  async deletePartials(windowKey: string): Promise<void> {
-    await rm(join(this.dir, PARTIALS_DIR, safeName(windowKey)), { recursive: true, force: true });
+  async writeState(state: StoredDriftState): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.writeAtomic(join(this.dir, STATE_FILE), encodeStoredState(state));
   }
 
   private async writeAtomic(path: string, text: string): Promise<void> {
@@ -86,8 +67,4 @@ export class FileDriftStateStore implements DriftStateStore {
     await writeFile(tmp, text);
     await rename(tmp, path);
   }
-}
-
-function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]/g, '_');
 }

@@ -1,6 +1,21 @@
 import { QUALITY_TYPES } from '../../schemas/reading.js';
 import type { ScopeKey } from './types.js';
 
+/**
+ * The calibration shipped with the model (in its artifacts folder, packaged with the drift function): made by
+ * `pfm drift calibrate --in <training file>` from the training file in its own (time) order.
+ */
+export const DRIFT_CALIBRATION_FILE = 'drift-calibration.json';
+
+/**
+ * The calibration shipped for a stationary simulated fleet of `machines` machines watched in windows of
+ * `windowRecords` readings (`pfm drift calibrate --machines N --window W`): what a stack whose readings come
+ * from its own fleet simulator packages instead of the training file's.
+ */
+export function simulatedCalibrationFile(machines: number, windowRecords: number): string {
+  return `drift-calibration.simulated-${machines}x${windowRecords}.json`;
+}
+
 /** Version of the event detail schema (schemas/drift-event.schema.json). */
 export const DRIFT_EVENT_SCHEMA_VERSION = '1.0';
 
@@ -18,6 +33,25 @@ export const QUALITY_SCOPE_EXCLUDED_FEATURES: readonly string[] = ['quality_type
 
 /** Distinct devices a window remembers per scope (see ScopeAccumulator.devices). */
 export const DEVICE_SAMPLE_CAP = 32;
+
+/**
+ * False stuck-sensor flags allowed per window across the whole fleet (calibration sets each sensor's run
+ * threshold from it). Kept well under the drift tests' alpha: a stuck-sensor event names one machine, and a
+ * false one sends someone to it.
+ */
+export const STUCK_ALPHA = 1e-4;
+
+/** Fewest identical readings in a row that may flag a stuck sensor, whatever the calibration says. */
+export const MIN_STUCK_RUN = 5;
+
+/** A device not heard from for this many windows is forgotten by the stuck-sensor check (unless stuck). */
+export const DEVICE_MEMORY_WINDOWS = 1000;
+
+/**
+ * A shard's mark in the fleet window is kept this long after its last period: longer than Lambda retries a
+ * Kinesis batch (maxRecordAge is at most 7 days), so a retried final invocation is always recognized.
+ */
+export const SHARD_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** Lambda keeps at most 1 MB of tumbling-window state per shard. */
 export const STATE_LIMIT_BYTES = 1024 * 1024;

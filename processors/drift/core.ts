@@ -9,20 +9,22 @@ import {
   type Thresholds,
   thresholdsFor,
 } from './decision.js';
-import { buildDriftEvent } from './events.js';
+import { buildDriftEvent, buildStuckEvent } from './events.js';
 import { scopeFeatureIndices, scoreScope } from './scores.js';
-import type {
-  ClosedWindow,
-  DriftCalibration,
-  DriftEvent,
-  DriftReference,
-  DriftScoreRow,
-  Evaluation,
-  FeatureReference,
-  FeatureScore,
-  MonitorState,
-  ScopeDecision,
-  WindowState,
+import { stepStuckSensors } from './stuck.js';
+import {
+  type ClosedWindow,
+  type DriftCalibration,
+  type DriftEvent,
+  type DriftReference,
+  type DriftScoreRow,
+  type Evaluation,
+  type FeatureReference,
+  type FeatureScore,
+  type MonitorState,
+  type ScopeDecision,
+  SENSORS,
+  type WindowState,
 } from './types.js';
 import { addToWindow } from './window.js';
 
@@ -33,7 +35,7 @@ export interface DriftCoreDeps {
   reference: DriftReference;
   /** The model's own feature engineering, so the monitor watches exactly what the model sees. */
   engineer: FeatureEngineer;
-  /** Null spreads measured on stationary windows; without it, iid theory. */
+  /** Null spreads measured on stationary windows; without it, iid theory and no stuck-sensor check. */
   calibration?: DriftCalibration;
   policy?: Partial<DriftPolicy>;
   /** EventBridge source of the events. */
@@ -45,6 +47,8 @@ export interface DriftCore {
   readonly reference: DriftReference;
   readonly policy: DriftPolicy;
   readonly thresholds: Thresholds;
+  /** The calibration the thresholds come from (undefined: iid theory, no stuck-sensor check). */
+  readonly calibration: DriftCalibration | undefined;
   /** Folds one decoded reading into a window (in place). */
   add(window: WindowState, reading: SensorReading): void;
   /** Scores a closed window and advances the decision state; a window at or before lastSeq is a no-op. */
@@ -58,23 +62,32 @@ export function createDriftCore(deps: DriftCoreDeps): DriftCore {
   const { reference, engineer } = deps;
   const policy: DriftPolicy = { ...DEFAULT_POLICY, ...deps.policy };
   validatePolicy(policy);
-  if (deps.calibration && deps.calibration.referenceSha256 !== reference.referenceSha256) {
+  if (deps.calibration && deps.calibration.referenceStatisticsSha256 !== reference.statisticsSha256) {
     throw new PfmError(
       'MODEL_MISMATCH',
-      `drift calibration was measured against reference ${deps.calibration.referenceSha256.slice(0, 12)}, ` +
-        `not the loaded ${reference.referenceSha256.slice(0, 12)}; recalibrate (pfm drift calibrate)`,
+      `drift calibration was measured against reference statistics ${deps.calibration.referenceStatisticsSha256.slice(0, 12)}, ` +
+        `not the loaded reference's ${reference.statisticsSha256.slice(0, 12)}; recalibrate (pfm drift calibrate)`,
     );
   }
+  const sensorThresholds = deps.calibration?.sensors ?? {};
   const featuresPerScope = SCOPES.map((s) => scopeFeatureIndices(reference, s).length);
   const tested = featuresPerScope.reduce((a, b) => a + b, 0);
   const thresholds = thresholdsFor(policy, tested * 3, tested * 4);
   const values = new Float64Array(reference.features.length);
-  const input = { deviceId: '', timestamp: 0, qualityType: 'L' as MachineReading['qualityType'], values };
+  const sensors = new Float64Array(SENSORS.length);
+  const input = {
+    deviceId: '',
+    timestamp: 0,
+    qualityType: 'L' as MachineReading['qualityType'],
+    values,
+    sensors,
+  };
 
   return {
     reference,
     policy,
     thresholds,
+    calibration: deps.calibration,
     add(window, reading) {
       const engineered = engineer(reading);
       if (engineered.length !== values.length) {
@@ -85,6 +98,7 @@ export function createDriftCore(deps: DriftCoreDeps): DriftCore {
       }
       // The model sees float32 and the reference bins were cut on float32 values: round the same way.
       for (let j = 0; j < values.length; j++) values[j] = Math.fround(engineered[j] as number);
+      for (let s = 0; s < SENSORS.length; s++) sensors[s] = reading[SENSORS[s] as (typeof SENSORS)[number]];
       input.deviceId = reading.deviceId;
       input.timestamp = reading.timestamp;
       input.qualityType = reading.qualityType;
@@ -151,10 +165,31 @@ export function createDriftCore(deps: DriftCoreDeps): DriftCore {
           );
         }
       }
+      // The stuck-sensor check, device by device, with the thresholds the calibration measured.
+      const stuck = stepStuckSensors(
+        window.state,
+        state.devices ?? {},
+        sensorThresholds,
+        policy.k,
+        window.seq,
+      );
+      next.devices = stuck.devices;
+      for (const transition of stuck.transitions) {
+        events.push(
+          buildStuckEvent({
+            reference,
+            window,
+            transition,
+            tailContinuation: (sensor) => sensorThresholds[sensor]?.tailContinuation ?? 1,
+            recoverWindows: policy.k,
+            ...(deps.source ? { source: deps.source } : {}),
+          }),
+        );
+      }
       return { applied: true, window, scores, rows, events, state: next };
     },
     initialState() {
-      return { version: 1, lastSeq: null, scopes: {} };
+      return { version: 1, lastSeq: null, scopes: {}, devices: {} };
     },
   };
 }

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { DRIFT_EVENT_SCHEMA_VERSION, DRIFT_EVENT_SOURCE } from './constants.js';
 import type { Transition } from './decision.js';
+import type { StuckTransition } from './stuck.js';
 import type {
   ClosedWindow,
   DriftDetailType,
   DriftEvent,
+  DriftEventDetail,
   DriftReference,
   EventFeature,
   FeatureScore,
   ScopeKey,
+  Sensor,
 } from './types.js';
 
 /**
@@ -17,7 +20,7 @@ import type {
  */
 export function deriveEventId(
   reference: Pick<DriftReference, 'modelSha256' | 'referenceSha256'>,
-  scope: ScopeKey,
+  scope: ScopeKey | `device:${string}`,
   detailType: DriftDetailType,
   window: Pick<ClosedWindow, 'seq' | 'start' | 'end'>,
 ): string {
@@ -99,6 +102,79 @@ export function buildDriftEvent(args: {
         driftWindows: transition.driftWindows,
       },
       topFeatures: topFeatures(args.scores, args.topFeatureCount),
+    },
+  };
+}
+
+/** The model feature each sensor feeds as is (model/features.ts names them after the sensors). */
+export const SENSOR_FEATURES: Readonly<Record<Sensor, string>> = {
+  airTemperatureK: 'air_temperature_k',
+  processTemperatureK: 'process_temperature_k',
+  rotationalSpeedRpm: 'rotational_speed_rpm',
+  torqueNm: 'torque_nm',
+  toolWearMin: 'tool_wear_min',
+};
+
+/**
+ * Builds the event of a device whose sensors became stuck or recovered. It has the envelope of every drift
+ * event (scope, window, decision, topFeatures) so existing consumers read it, with the scope kind `device`
+ * and the details in `sensors`. The sensors appear in topFeatures as the model features they feed: the
+ * repeated value as a mean shift against the reference, variance ratio 0, test `stuck`, and as p-value the
+ * chance that a healthy sensor repeats itself that many times in a row (the calibrated continuation
+ * probability to the power of the run).
+ */
+export function buildStuckEvent(args: {
+  reference: DriftReference;
+  window: ClosedWindow;
+  transition: StuckTransition;
+  tailContinuation: (sensor: Sensor) => number;
+  recoverWindows: number;
+  source?: string;
+}): DriftEvent {
+  const { reference, window, transition } = args;
+  const eventId = deriveEventId(reference, `device:${transition.deviceId}`, transition.detailType, window);
+  const onset = transition.detailType === 'SensorStuck';
+  const decision: DriftEventDetail['decision'] = {
+    state: onset ? 'DRIFT' : 'OK',
+    previousState: onset ? 'OK' : 'DRIFT',
+    severity: 'high',
+    rule: onset ? 'stuck-run' : 'k-clean',
+    breachingWindows: onset ? 1 : 0,
+    windowsConsidered: onset ? 1 : args.recoverWindows,
+    driftWindows: transition.stuckWindows,
+  };
+  return {
+    source: args.source ?? DRIFT_EVENT_SOURCE,
+    detailType: transition.detailType,
+    time: new Date(window.end).toISOString(),
+    detail: {
+      schemaVersion: DRIFT_EVENT_SCHEMA_VERSION,
+      eventId,
+      model: { name: reference.modelName, version: reference.modelVersion, sha256: reference.modelSha256 },
+      reference: { sha256: reference.referenceSha256 },
+      scope: { kind: 'device', id: transition.deviceId },
+      window: {
+        seq: window.seq,
+        start: new Date(window.start).toISOString(),
+        end: new Date(window.end).toISOString(),
+        records: transition.readings,
+        terminatedEarly: window.terminatedEarly,
+      },
+      decision,
+      topFeatures: transition.sensors.map((s) => {
+        const name = SENSOR_FEATURES[s.sensor];
+        const ref = reference.features.find((f) => f.name === name);
+        return {
+          feature: name,
+          meanShift: ref ? finite((s.value - ref.mean) / ref.std) : 0,
+          varianceRatio: 0,
+          psi: 0,
+          cusum: 0,
+          pValue: finite(Math.min(1, args.tailContinuation(s.sensor) ** s.run)),
+          breached: ['stuck'],
+        };
+      }),
+      sensors: transition.sensors.map((s) => ({ ...s, value: finite(s.value) })),
     },
   };
 }

@@ -8,9 +8,19 @@ import { type DecodeResult, decodeReading } from '../../schemas/codec/readingCod
 import type { SensorReading } from '../../schemas/reading.js';
 import type { KinesisHandler } from '../inference/handler.js';
 import { physicalProblem } from '../inference/validateReading.js';
+import { STATE_LIMIT_BYTES } from './constants.js';
 import type { DriftCore } from './core.js';
-import type { DriftScoreSink, DriftStateStore, Evaluation, EventPublisher, WindowState } from './types.js';
-import { decodeWindow, emptyWindow, encodeWindowWithinLimit, mergeWindows } from './window.js';
+import { type FleetWindowRule, foldPartial, type ShardPartial } from './fleetWindow.js';
+import { initialStoredState } from './storedState.js';
+import type {
+  DriftScoreSink,
+  DriftStateStore,
+  Evaluation,
+  EventPublisher,
+  StoredDriftState,
+  WindowState,
+} from './types.js';
+import { decodeWindow, emptyWindow, encodeWindow } from './window.js';
 
 /** One shard's batch after decoding: undecodable records are counted and carry no reading. */
 export interface DriftBatch {
@@ -89,71 +99,133 @@ export type TumblingWindowEvent = KinesisStreamTumblingWindowEvent & {
 };
 export type TumblingWindowHandler = (event: TumblingWindowEvent) => Promise<KinesisStreamStateResponse>;
 
-/** The key under which the window travels in Lambda's `state`. */
+/** The keys under which the shard's partial travels in Lambda's `state`: the window, its highest sequence number. */
 export const WINDOW_STATE_KEY = 'w';
+export const SEQUENCE_STATE_KEY = 'q';
+
+/** What one shard's final invocation did with its partial (for logs and tests). */
+export interface PartialOutcome {
+  shardId: string;
+  /** The tumbling period, ISO-8601. */
+  period: string;
+  records: number;
+  /** The partial had been folded before (a retried final invocation). */
+  duplicate: boolean;
+  /** The fleet window it closed, if any, and what the open window holds now. */
+  closedSeq: number | undefined;
+  openRecords: number;
+  openPartials: number;
+}
 
 export interface TumblingWindowDeps {
   core: DriftCore;
   store: DriftStateStore;
   publisher: EventPublisher;
   scoreSink: DriftScoreSink;
-  /** Shards whose final partials make a complete fleet window. */
-  expectedShards: number;
+  /** When a fleet window closes (its readings: the calibration's window size). */
+  rule: FleetWindowRule;
   decode?: (bytes: Uint8Array) => DecodeResult;
+  /** Lambda's limit on the state returned per shard; a partial about to outgrow it goes to the store early. */
+  stateLimitBytes?: number;
   onEvaluation?: (evaluation: Evaluation) => void;
-  onWindowPartial?: (info: { shardId: string; window: string; records: number; complete: boolean }) => void;
+  onPartial?: (outcome: PartialOutcome) => void;
 }
 
 /**
- * The Lambda handler under Kinesis tumbling windows: each invocation folds its records into the shard's window
- * state (returned to Lambda, at most 1 MB); the final invocation of a window hands the shard's partial to the
- * state store, and whichever shard completes the window merges the partials exactly, evaluates, writes the
- * scores and publishes the events. Failures are retryable errors thrown out, so Lambda retries the batch with
- * its previous state: nothing is double counted and the events keep their ids.
+ * The Lambda handler under Kinesis tumbling windows, whatever the number of shards (an on-demand stream
+ * splits and merges them; no shard count is configured). Each invocation folds its records into the shard's
+ * partial of the period, carried in Lambda's `state`; the period's final invocation (or one whose partial
+ * would outgrow Lambda's state limit) folds the partial into the fleet window in the state store, under its
+ * lock (foldPartial): a fleet window closes at the first period boundary after it holds the calibration's
+ * number of readings, from whichever shards sent them. The closed window is evaluated and the new decision
+ * memory stored together with the window's output as pending; then the scores are written, the events
+ * published and the pending output cleared. A failure throws a retryable error: Lambda retries the batch with
+ * its previous state, the shard's mark makes a second fold a no-op, and a pending output is retried first, by
+ * whichever invocation comes next. Events keep their ids throughout.
  */
 export function createTumblingWindowHandler(deps: TumblingWindowDeps): TumblingWindowHandler {
   const decode = deps.decode ?? decodeReading;
+  const limit = deps.stateLimitBytes ?? STATE_LIMIT_BYTES;
+
+  async function output(pending: NonNullable<StoredDriftState['pending']>): Promise<void> {
+    await deps.scoreSink.writeDriftScores(pending.rows);
+    await deps.publisher.publish(pending.events);
+  }
+
+  async function fold(partial: ShardPartial, periodIso: string): Promise<void> {
+    await deps.store.withLock(async () => {
+      let state = (await deps.store.readState()) ?? initialStoredState(deps.core.initialState());
+      let changed = false;
+      if (state.pending) {
+        // Output of an earlier window that did not get out: it goes first, so windows leave in order.
+        await output(state.pending);
+        state = { ...state, pending: null };
+        changed = true;
+      }
+      const { next, closed, duplicate } = foldPartial(state.fleet, partial, deps.rule);
+      let evaluation: Evaluation | undefined;
+      if (!duplicate) {
+        state = { ...state, fleet: next };
+        changed = true;
+        if (closed) {
+          evaluation = deps.core.evaluate(closed, state.monitor);
+          if (evaluation.applied) {
+            state = {
+              ...state,
+              monitor: evaluation.state,
+              pending: { seq: closed.seq, rows: evaluation.rows, events: evaluation.events },
+            };
+          }
+        }
+      }
+      deps.onPartial?.({
+        shardId: partial.shardId,
+        period: periodIso,
+        records: partial.window.records,
+        duplicate,
+        closedSeq: closed?.seq,
+        openRecords: state.fleet.window.records,
+        openPartials: state.fleet.partials,
+      });
+      if (!changed) return;
+      await deps.store.writeState(state);
+      // Evaluated for good: the decision memory has moved on; its output follows, now or on a retry.
+      if (evaluation?.applied) deps.onEvaluation?.(evaluation);
+      if (state.pending) {
+        await output(state.pending);
+        await deps.store.writeState({ ...state, pending: null });
+      }
+    });
+  }
+
   return async (event) => {
     const previous = event.state?.[WINDOW_STATE_KEY];
     const window: WindowState = typeof previous === 'string' ? decodeWindow(previous) : emptyWindow();
+    const previousSequence = event.state?.[SEQUENCE_STATE_KEY];
+    let maxSequence = typeof previousSequence === 'string' ? previousSequence : undefined;
     for (const batch of decodeBatch(event.Records, decode)) {
       window.undecodable += batch.undecodable;
-      for (const r of batch.records) if (r.reading) deps.core.add(window, r.reading);
+      for (const r of batch.records) {
+        if (r.reading) deps.core.add(window, r.reading);
+        if (maxSequence === undefined || BigInt(r.sequenceNumber) > BigInt(maxSequence))
+          maxSequence = r.sequenceNumber;
+      }
     }
-    const encoded = encodeWindowWithinLimit(window);
-    if (!event.isFinalInvokeForWindow)
-      return { state: { [WINDOW_STATE_KEY]: encoded }, batchItemFailures: [] };
-
+    const encoded = encodeWindow(window);
+    // Keep a margin under Lambda's limit for the state's own keys and the sequence number.
+    const fits = Buffer.byteLength(encoded, 'utf8') <= limit - 1024;
+    if (!event.isFinalInvokeForWindow && fits) {
+      return {
+        state: {
+          [WINDOW_STATE_KEY]: encoded,
+          ...(maxSequence !== undefined ? { [SEQUENCE_STATE_KEY]: maxSequence } : {}),
+        },
+        batchItemFailures: [],
+      };
+    }
     const shardId = event.shardId ?? (event.Records[0] ? shardOf(event.Records[0]) : 'shard');
-    const start = Date.parse(event.window.start);
-    const end = Date.parse(event.window.end);
-    const windowKey = String(start);
-    await deps.store.withLock(async () => {
-      const state = (await deps.store.readMonitorState()) ?? deps.core.initialState();
-      if (state.lastSeq !== null && start <= state.lastSeq) {
-        // A retried final invocation of a window that was already evaluated: nothing to add.
-        await deps.store.deletePartials(windowKey);
-        return;
-      }
-      await deps.store.putPartial(windowKey, shardId, encoded);
-      const partials = await deps.store.partials(windowKey);
-      const complete = partials.length >= deps.expectedShards;
-      deps.onWindowPartial?.({ shardId, window: event.window.start, records: window.records, complete });
-      if (!complete) return;
-      const merged = partials.map(decodeWindow).reduce(mergeWindows, emptyWindow());
-      const evaluation = deps.core.evaluate(
-        { seq: start, start, end, state: merged, terminatedEarly: event.isWindowTerminatedEarly },
-        state,
-      );
-      if (evaluation.applied) {
-        await deps.scoreSink.writeDriftScores(evaluation.rows);
-        await deps.publisher.publish(evaluation.events);
-        await deps.store.writeMonitorState(evaluation.state);
-        deps.onEvaluation?.(evaluation);
-      }
-      await deps.store.deletePartials(windowKey);
-    });
-    // The window is done: the next one starts from an empty state.
+    await fold({ shardId, period: Date.parse(event.window.start), window, maxSequence }, event.window.start);
+    // The partial is in the store: the shard starts afresh (the next period, or the rest of this one).
     return { state: {}, batchItemFailures: [] };
   };
 }

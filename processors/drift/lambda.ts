@@ -6,16 +6,21 @@ import type { KinesisStreamStateResponse } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { keepAliveHandler } from '../../kernel/sdkClient.js';
+import { readInferenceConfig } from '../config.js';
+import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
+import { InfluxDbSink } from '../sinks/InfluxDbSink.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
 import { STORE_FILE } from '../store/constants.js';
-import { loadCalibration } from './calibration.js';
+import { loadCalibration, shippedCalibrationPath } from './calibration.js';
 import { readDriftConfig } from './config.js';
+import { DRIFT_CALIBRATION_FILE, SHARD_RETENTION_MS } from './constants.js';
 import { createDriftCore } from './core.js';
 import { DynamoDbDriftStateStore } from './DynamoDbDriftStateStore.js';
 import { EventBridgePublisher } from './EventBridgePublisher.js';
 import { FileDriftStateStore } from './FileDriftStateStore.js';
 import { createTumblingWindowHandler, type TumblingWindowEvent } from './handler.js';
+import { InfluxDbDriftScoreSink } from './InfluxDbDriftScoreSink.js';
 import { MetricsDriftScoreSink } from './MetricsDriftScoreSink.js';
 import { modelEngineerFor } from './modelFeatures.js';
 import { loadDriftReference } from './reference.js';
@@ -27,18 +32,43 @@ const config = readDriftConfig();
 const observability = createObservability('pfm-drift');
 const { logger, metrics } = observability;
 const reference = loadDriftReference(config.PFM_MODEL_DIR);
-const calibration = config.PFM_DRIFT_CALIBRATION ? loadCalibration(config.PFM_DRIFT_CALIBRATION) : undefined;
-if (!calibration)
-  logger.warn('no PFM_DRIFT_CALIBRATION: iid thresholds, too strict for slowly varying features');
-const core = createDriftCore({
-  reference,
-  engineer: modelEngineerFor(reference),
-  ...(calibration ? { calibration } : {}),
-});
+// Thresholds from the calibration shipped with the model (or the one configured): never from iid theory, which
+// alarms on slowly varying features, and never from the simulator.
+const calibrationPath = config.PFM_DRIFT_CALIBRATION ?? shippedCalibrationPath(config.PFM_MODEL_DIR);
+if (calibrationPath === undefined) {
+  throw new PfmError(
+    'CONFIG_INVALID',
+    `invalid configuration: PFM_DRIFT_CALIBRATION: not set, and the model has no ${DRIFT_CALIBRATION_FILE} (make one with pfm drift calibrate)`,
+  );
+}
+const calibration = loadCalibration(calibrationPath);
+const core = createDriftCore({ reference, engineer: modelEngineerFor(reference), calibration });
 
 async function openScoreSink(): Promise<DriftScoreSink> {
   const metricsSink = new MetricsDriftScoreSink(metrics);
-  if (config.PFM_SINK === 'influxdb') return metricsSink;
+  if (config.PFM_SINK === 'influxdb') {
+    // The InfluxDB connection as the sinks read it; the scores go to the predictions' bucket.
+    const { sink } = readInferenceConfig(process.env);
+    if (sink.kind !== 'influxdb') throw new PfmError('CONFIG_INVALID', 'PFM_SINK: expected influxdb');
+    const influx = new InfluxDbDriftScoreSink({
+      sink: new InfluxDbSink({
+        url: sink.url,
+        database: sink.database,
+        retentionPolicy: sink.retentionPolicy,
+        credentials: await influxCredentials(sink.auth, readSecretWithPowertools),
+        timeoutMs: sink.timeoutMs,
+        retry: sink.retry,
+      }),
+      modelName: reference.modelName,
+    });
+    // The measurement feeds the Grafana drift panels and the agent; the metrics feed CloudWatch alarms.
+    return {
+      writeDriftScores: async (rows) => {
+        await influx.writeDriftScores(rows);
+        await metricsSink.writeDriftScores(rows);
+      },
+    };
+  }
   if (config.PFM_SINK === 'timestream') {
     const client = createTimestreamWriteClient();
     try {
@@ -102,9 +132,13 @@ const handleWindow = createTumblingWindowHandler({
     eventBusName: config.PFM_EVENT_BUS,
   }),
   scoreSink: await openScoreSink(),
-  expectedShards: config.PFM_DRIFT_SHARDS,
+  rule: {
+    windowRecords: calibration.windowRecords,
+    maxSpanMs: config.PFM_DRIFT_WINDOW_MAX_SECONDS * 1000,
+    shardRetentionMs: SHARD_RETENTION_MS,
+  },
   onEvaluation: record,
-  onWindowPartial: (info) => logger.debug('window partial stored', info),
+  onPartial: (outcome) => logger.debug('shard partial folded', { ...outcome }),
 });
 logger.info('drift monitor ready', {
   model: reference.modelName,

@@ -117,8 +117,24 @@ export function parseDriftReference(sources: ReferenceSources): DriftReference {
     modelSha256: ref.modelSha256,
     modelVersion: ref.modelSha256.slice(0, 12),
     referenceSha256,
+    statisticsSha256: statisticsSha256(features),
     features,
   };
+}
+
+/** sha256 of the statistics a calibration depends on, in a canonical form (names, moments, bounds, bins). */
+export function statisticsSha256(features: readonly FeatureReference[]): string {
+  const canonical = features.map((f) => [
+    f.name,
+    f.mean,
+    f.std,
+    f.min,
+    f.max,
+    f.n,
+    f.binEdges,
+    f.proportions,
+  ]);
+  return sha256(JSON.stringify(canonical));
 }
 
 /** Reads reference.json, features.txt, scaler.json and model.onnx from an artifacts directory and validates them. */

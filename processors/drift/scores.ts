@@ -36,6 +36,16 @@ export function calibrationFor(
   return calibration?.scopes[scope]?.[ref.name] ?? iidCalibration(ref);
 }
 
+/**
+ * Whether a feature's variance is tested. Not for a feature the reference bins see as two values (an indicator
+ * such as delta_below_hdf_limit, or a point mass and the rest): its spread follows from its mean (p(1 - p)), so
+ * the mean test and PSI already say all there is, and a window without a single positive has variance 0,
+ * which the variance test would call drift whatever the calibration.
+ */
+export function varianceTested(ref: FeatureReference): boolean {
+  return ref.groupProportions.length > 2;
+}
+
 /** Indices of the reference features a scope is tested on. */
 export function scopeFeatureIndices(reference: DriftReference, scope: ScopeKey): number[] {
   const excluded = scope === 'fleet' ? [] : QUALITY_SCOPE_EXCLUDED_FEATURES;
@@ -109,14 +119,15 @@ export function scoreScope(
     if (!raw) continue;
     const cal = calibrationFor(calibration, scope, ref);
     const zMean = raw.meanShift * Math.sqrt(raw.nEff / cal.mean);
-    const zVariance = raw.logVarianceRatio / Math.sqrt((2 * cal.variance) / raw.nEff);
     const pMean = normalTwoSidedP(zMean);
+    const testVariance = varianceTested(ref);
+    const zVariance = testVariance ? raw.logVarianceRatio / Math.sqrt((2 * cal.variance) / raw.nEff) : 0;
     // The sample variance is a scaled chi-square (normal theory), with the degrees of freedom the
     // calibrated spread of ln r implies: nu = 2 / Var(ln r) = n_eff / c. Its left tail is what a fleet of
     // clustered machines reaches now and then, and a normal on ln r would understate it.
     const nu = raw.nEff / cal.variance;
     const x = raw.varianceRatio * nu;
-    const pVariance = Math.min(1, 2 * Math.min(chiSquareCdf(x, nu), chiSquareSf(x, nu)));
+    const pVariance = testVariance ? Math.min(1, 2 * Math.min(chiSquareCdf(x, nu), chiSquareSf(x, nu))) : 1;
     const pPsi = cal.psiDof > 0 ? chiSquareSf((raw.nEff * raw.psi) / cal.psiScale, cal.psiDof) : 1;
     const total = a.n + a.missing;
     scores.push({
@@ -133,7 +144,14 @@ export function scoreScope(
       pPsi,
       missingFraction: total > 0 ? a.missing / total : 0,
       outOfRangeFraction: a.n > 0 ? (a.below + a.above) / a.n : 0,
-      sequential: sequentialInputs(raw, cal, ref.n, sequential.k, sequential.referenceToleranceZ),
+      sequential: sequentialInputs(
+        raw,
+        cal,
+        ref.n,
+        sequential.k,
+        sequential.referenceToleranceZ,
+        testVariance,
+      ),
       cusum: 0,
       breached: [],
       minP: Math.min(pMean, pVariance, pPsi),
@@ -154,12 +172,13 @@ export function sequentialInputs(
   nRef: number,
   k: number,
   referenceToleranceZ: number,
+  testVariance = true,
 ): FeatureScore['sequential'] {
   const meanSd = Math.sqrt((cal.mean * cal.meanLongRun) / raw.n);
   const varianceSd = Math.sqrt((2 * cal.variance * cal.varianceLongRun) / raw.n);
   return {
     mean: raw.meanShift / meanSd,
-    variance: raw.logVarianceRatio / varianceSd,
+    variance: testVariance ? raw.logVarianceRatio / varianceSd : 0,
     kMean: k + referenceToleranceZ * Math.sqrt(raw.n / (nRef * cal.meanLongRun)),
     kVariance: k + referenceToleranceZ * Math.sqrt(raw.n / (nRef * cal.varianceLongRun)),
   };

@@ -1,4 +1,4 @@
-import type { QualityType } from '../../schemas/reading.js';
+import type { MachineReading, QualityType } from '../../schemas/reading.js';
 
 /** Decision states of a scope: OK, WARN (a breach in the recent windows), DRIFT (confirmed). */
 export const DRIFT_STATES = ['OK', 'WARN', 'DRIFT'] as const;
@@ -9,11 +9,13 @@ export const DRIFT_DETAIL_TYPES = [
   'FeatureDriftDetected',
   'ModelRetrainingRecommended',
   'DriftResolved',
+  'SensorStuck',
+  'SensorRecovered',
 ] as const;
 export type DriftDetailType = (typeof DRIFT_DETAIL_TYPES)[number];
 
 /** The per-window tests and the sequential detector; a breach names the ones that fired. */
-export const DRIFT_TESTS = ['mean', 'variance', 'psi', 'cusum'] as const;
+export const DRIFT_TESTS = ['mean', 'variance', 'psi', 'cusum', 'stuck'] as const;
 export type DriftTest = (typeof DRIFT_TESTS)[number];
 
 /** Why a decision changed. */
@@ -24,6 +26,7 @@ export const DECISION_RULES = [
   'cooldown-elapsed',
   'persistence',
   'severity',
+  'stuck-run',
 ] as const;
 export type DecisionRule = (typeof DECISION_RULES)[number];
 
@@ -33,6 +36,16 @@ export type Severity = (typeof SEVERITIES)[number];
 
 /** The slices of the stream that are monitored: the whole fleet and each product quality type. */
 export type ScopeKey = 'fleet' | `quality:${QualityType}`;
+
+/** The raw sensor fields of a reading the stuck-sensor check watches, in this order everywhere. */
+export const SENSORS = [
+  'airTemperatureK',
+  'processTemperatureK',
+  'rotationalSpeedRpm',
+  'torqueNm',
+  'toolWearMin',
+] as const satisfies readonly (keyof MachineReading)[];
+export type Sensor = (typeof SENSORS)[number];
 
 /** Reference statistics of one model input feature (from the training split, unscaled). */
 export interface FeatureReference {
@@ -65,6 +78,11 @@ export interface DriftReference {
   modelVersion: string;
   /** sha256 of the reference.json bytes. */
   referenceSha256: string;
+  /**
+   * sha256 of the statistics alone (feature names, moments, bounds, bins): what a calibration depends on.
+   * A retrained model on the same training rows keeps it, so its calibration stays valid.
+   */
+  statisticsSha256: string;
   features: readonly FeatureReference[];
 }
 
@@ -96,6 +114,30 @@ export interface ScopeAccumulator {
   features: FeatureAccumulator[];
 }
 
+/**
+ * Runs of identical consecutive values of one sensor of one device within a window. Two summaries of
+ * consecutive stretches of readings concatenate exactly (see concatRuns), so shards' and batches' partials
+ * merge into the summary of the whole stretch.
+ */
+export interface SensorRuns {
+  /** The first value, and how many readings at the start repeat it (the whole stretch when all are equal). */
+  first: number;
+  prefix: number;
+  /** The last value, and how many readings at the end repeat it. */
+  last: number;
+  suffix: number;
+  /** The longest run inside the stretch and its value. */
+  longest: number;
+  longestValue: number;
+}
+
+/** One device's readings in a window, as the stuck-sensor check needs them. */
+export interface DeviceRuns {
+  readings: number;
+  /** Per sensor, in SENSORS order. */
+  sensors: SensorRuns[];
+}
+
 /** Everything a window needs to be scored; a monoid under mergeWindows. */
 export interface WindowState {
   /** Earliest and latest reading timestamp (epoch ms), null while empty. */
@@ -106,6 +148,8 @@ export interface WindowState {
   /** Records that could not be decoded (skipped; the inference processor quarantines them). */
   undecodable: number;
   scopes: Partial<Record<ScopeKey, ScopeAccumulator>>;
+  /** Per device: its sensors' runs of identical values, for the stuck-sensor check. */
+  devices: Record<string, DeviceRuns>;
 }
 
 /** A closed window ready to be evaluated. */
@@ -134,16 +178,38 @@ export interface FeatureCalibration {
   varianceLongRun: number;
 }
 
+/**
+ * How a healthy sensor of one device repeats its previous value, measured on stationary per-device
+ * sequences, and the run of identical readings that flags it as stuck.
+ */
+export interface SensorRunCalibration {
+  /** Consecutive pairs of readings measured, and the share of them where the value repeated. */
+  transitions: number;
+  repeatRate: number;
+  /** Longest run of identical readings seen. */
+  longestRun: number;
+  /**
+   * Probability that a run continues, fitted on the tail of the run lengths (upper 95 % bound): runs longer
+   * than any seen are extrapolated with it.
+   */
+  tailContinuation: number;
+  /** A run of at least this many identical readings flags the sensor as stuck. */
+  runThreshold: number;
+}
+
 /** Per scope and feature null scales; scopes or features without an entry use iid theory. */
 export interface DriftCalibration {
-  version: 1;
+  version: 2;
   /** Window size the calibration was measured at; it is only valid for windows of about this size. */
   windowRecords: number;
   windows: number;
   /** Free text: where the stationary windows came from. */
   source: string;
-  referenceSha256: string;
+  /** The reference statistics it was measured against (DriftReference.statisticsSha256). */
+  referenceStatisticsSha256: string;
   scopes: Partial<Record<ScopeKey, Record<string, FeatureCalibration>>>;
+  /** Per sensor run statistics; a sensor without an entry is not checked for being stuck. */
+  sensors: Partial<Record<Sensor, SensorRunCalibration>>;
 }
 
 /** Scores of one feature in one scope and window (the CUSUM part is added by the decision step). */
@@ -213,7 +279,8 @@ export interface DriftEventDetail {
   eventId: string;
   model: { name: string; version: string; sha256: string };
   reference: { sha256: string };
-  scope: { kind: 'fleet' | 'qualityType'; id: string };
+  /** `device` for the stuck-sensor events (SensorStuck, SensorRecovered): `id` is the device id. */
+  scope: { kind: 'fleet' | 'qualityType' | 'device'; id: string };
   window: { seq: number; start: string; end: string; records: number; terminatedEarly: boolean };
   decision: {
     state: DriftState;
@@ -227,6 +294,19 @@ export interface DriftEventDetail {
     driftWindows: number;
   };
   topFeatures: EventFeature[];
+  /** Stuck-sensor events only: the sensors that became stuck (SensorStuck) or recovered (SensorRecovered). */
+  sensors?: StuckSensor[];
+}
+
+/** A sensor of one device in a stuck-sensor event. */
+export interface StuckSensor {
+  sensor: Sensor;
+  /** The value it repeats (SensorStuck) or last repeated (SensorRecovered). */
+  value: number;
+  /** Identical consecutive readings: the run that flagged it, or the longest while it was stuck. */
+  run: number;
+  /** The calibrated run that flags a stuck sensor. */
+  runThreshold: number;
 }
 
 /** A drift event as published: EventBridge's envelope fields plus the detail. */
@@ -250,20 +330,50 @@ export interface DriftScoreSink {
   writeDriftScores(rows: readonly DriftScoreRow[]): Promise<void>;
 }
 
+/** What the fleet window remembers of one shard: the highest sequence number folded and its period. */
+export interface ShardMark {
+  sequence: string;
+  period: number;
+}
+
 /**
- * Port: what the Lambda drift monitor keeps between invocations. Tumbling-window state ends with its window,
- * so the decision memory (hysteresis, CUSUMs, cooldowns) and the shards' partial windows live here.
+ * The fleet window the Lambda monitor fills from every shard's partials (see foldPartial): the window being
+ * filled, the periods it spans, and each shard's mark (what was folded already, so a retry is recognized).
+ */
+export interface FleetWindowState {
+  /** Number of the window being filled: windows are numbered 1, 2, ... across the fleet. */
+  seq: number;
+  window: WindowState;
+  /** Earliest and latest tumbling period (start, epoch ms) folded in or seen; null while empty. */
+  firstPeriod: number | null;
+  lastPeriod: number | null;
+  /** Shard partials folded into it. */
+  partials: number;
+  shards: Record<string, ShardMark>;
+}
+
+/** Everything the Lambda drift monitor keeps between invocations, in one record so it changes atomically. */
+export interface StoredDriftState {
+  version: 2;
+  /** The decision memory (hysteresis, CUSUMs, cooldowns, the devices' runs). */
+  monitor: MonitorState;
+  fleet: FleetWindowState;
+  /** The output of the last window evaluated, until the score sink and the publisher have taken it. */
+  pending: { seq: number; rows: DriftScoreRow[]; events: DriftEvent[] } | null;
+}
+
+/**
+ * Port: what the Lambda drift monitor keeps between invocations. Tumbling-window state ends with its period
+ * and its shard, so the fleet window, the decision memory and the pending output live here, shared by every
+ * shard's invocations and every cold start.
  */
 export interface DriftStateStore {
   /** Runs `work` while no other invocation holds the lock. */
   withLock<T>(work: () => Promise<T>): Promise<T>;
-  readMonitorState(): Promise<MonitorState | undefined>;
-  writeMonitorState(state: MonitorState): Promise<void>;
-  /** Stores (or replaces, on a retry) one shard's final partial of a window. */
-  putPartial(windowKey: string, shardId: string, encoded: string): Promise<void>;
-  /** Every partial stored for a window. */
-  partials(windowKey: string): Promise<string[]>;
-  deletePartials(windowKey: string): Promise<void>;
+  /** The state as last written (undefined: nothing yet); call under the lock. */
+  readState(): Promise<StoredDriftState | undefined>;
+  /** Replaces the state; fails (retryable) when someone else wrote it since this holder read it. */
+  writeState(state: StoredDriftState): Promise<void>;
 }
 
 /** The decision memory of one scope, carried from window to window. */
@@ -294,11 +404,26 @@ export interface ScopeDecision {
   suppressed: number;
 }
 
+/** What the stuck-sensor check remembers of one device between windows. */
+export interface DeviceSensorMemory {
+  /** Per sensor (SENSORS order): the value of the run the device's readings end with, and its length. */
+  tail: [number, number][];
+  /**
+   * Sensors flagged as stuck: the value and the longest run since they were flagged, the device's clean
+   * windows since the run broke, and the windows of the device's readings since they were flagged.
+   */
+  stuck: Partial<Record<Sensor, { value: number; run: number; clean: number; windows: number }>>;
+  /** Window seq in which the device last reported (devices gone quiet for long are forgotten). */
+  lastSeq: number;
+}
+
 /** The decision memory of the monitor: every scope, and the last window evaluated (for idempotency). */
 export interface MonitorState {
   version: 1;
   lastSeq: number | null;
   scopes: Partial<Record<ScopeKey, ScopeDecision>>;
+  /** Per device, for the stuck-sensor check (absent in states written before it existed). */
+  devices?: Record<string, DeviceSensorMemory>;
 }
 
 /** What evaluating one window produced. */

@@ -1,7 +1,17 @@
 import { PfmError } from '../../kernel/errors.js';
 import { QUALITY_TYPES, type QualityType } from '../../schemas/reading.js';
 import { DEVICE_SAMPLE_CAP, SCOPES, STATE_LIMIT_BYTES } from './constants.js';
-import type { DriftReference, FeatureAccumulator, ScopeAccumulator, ScopeKey, WindowState } from './types.js';
+import { appendReading, mergeDeviceRuns } from './runs.js';
+import {
+  type DeviceRuns,
+  type DriftReference,
+  type FeatureAccumulator,
+  type ScopeAccumulator,
+  type ScopeKey,
+  SENSORS,
+  type SensorRuns,
+  type WindowState,
+} from './types.js';
 
 /** One reading as the window needs it: its scope keys and the model's engineered feature values. */
 export interface WindowInput {
@@ -10,11 +20,13 @@ export interface WindowInput {
   qualityType: QualityType;
   /** Engineered features in reference order, as float32 (what the model sees). */
   values: ArrayLike<number>;
+  /** The raw sensor values in SENSORS order, as the device reported them (for the stuck-sensor check). */
+  sensors: ArrayLike<number>;
 }
 
 /** A window with nothing in it. */
 export function emptyWindow(): WindowState {
-  return { firstReadingAt: null, lastReadingAt: null, records: 0, undecodable: 0, scopes: {} };
+  return { firstReadingAt: null, lastReadingAt: null, records: 0, undecodable: 0, scopes: {}, devices: {} };
 }
 
 function emptyScope(features: number): ScopeAccumulator {
@@ -56,6 +68,7 @@ export function addToWindow(window: WindowState, reference: DriftReference, inpu
     addValue(fleet.features[j] as FeatureAccumulator, ref, x);
     addValue(quality.features[j] as FeatureAccumulator, ref, x);
   }
+  appendReading(window.devices, input.deviceId, input.sensors);
 }
 
 /** Inserts an id into a sorted set of the smallest ids, capped (no-op when present or too large). */
@@ -116,8 +129,10 @@ function addValue(acc: FeatureAccumulator, ref: DriftReference['features'][numbe
 }
 
 /**
- * The window of two windows' readings together. Every field is a sum, min or max, so the merge is
- * commutative and associative, and exact whenever the sums are (integer data in tests).
+ * The window of two windows' readings together, `a`'s readings before `b`'s. The scope statistics are sums,
+ * mins and maxes, so they merge commutatively and associatively, exactly whenever the sums are (integer data
+ * in tests); a device's runs of identical values concatenate in order (associative, and commutative for
+ * windows of different devices, such as two shards' partials of the same period).
  */
 export function mergeWindows(a: WindowState, b: WindowState): WindowState {
   const scopes: WindowState['scopes'] = {};
@@ -134,6 +149,7 @@ export function mergeWindows(a: WindowState, b: WindowState): WindowState {
     records: a.records + b.records,
     undecodable: a.undecodable + b.undecodable,
     scopes,
+    devices: mergeDeviceRuns(a.devices, b.devices),
   };
 }
 
@@ -195,10 +211,20 @@ export function momentsOf(
 
 // Compact encoding for Lambda's tumbling-window state: positional arrays, no key names per feature.
 // [version, first, last, records, undecodable,
-//  {scope: [records, devices, [n, s1, s2, missing, below, above, ...bins] per feature]}]
+//  {scope: [records, devices, [n, s1, s2, missing, below, above, ...bins] per feature]},
+//  {device: [readings, ...[first, prefix, last, suffix, longest, longestValue] per sensor]}]
 type EncodedFeature = number[];
 type EncodedScope = [number, string[], EncodedFeature[]];
-type EncodedWindow = [1, number | null, number | null, number, number, Record<string, EncodedScope>];
+type EncodedWindow = [
+  2,
+  number | null,
+  number | null,
+  number,
+  number,
+  Record<string, EncodedScope>,
+  Record<string, number[]>,
+];
+const RUN_FIELDS = 6;
 
 /** Serializes a window compactly (JSON numbers round-trip exactly, so decode(encode(w)) equals w). */
 export function encodeWindow(window: WindowState): string {
@@ -212,13 +238,20 @@ export function encodeWindow(window: WindowState): string {
         s.features.map((f) => [f.n, f.s1, f.s2, f.missing, f.below, f.above, ...f.bins]),
       ];
   }
+  const devices: Record<string, number[]> = {};
+  for (const [id, d] of Object.entries(window.devices)) {
+    const row = [d.readings];
+    for (const r of d.sensors) row.push(r.first, r.prefix, r.last, r.suffix, r.longest, r.longestValue);
+    devices[id] = row;
+  }
   const encoded: EncodedWindow = [
-    1,
+    2,
     window.firstReadingAt,
     window.lastReadingAt,
     window.records,
     window.undecodable,
     scopes,
+    devices,
   ];
   return JSON.stringify(encoded);
 }
@@ -234,8 +267,8 @@ export function decodeWindow(text: string): WindowState {
   } catch {
     return bad('not JSON');
   }
-  if (!Array.isArray(raw) || raw[0] !== 1 || raw.length !== 6) return bad('unknown version or shape');
-  const [, first, last, records, undecodable, scopesRaw] = raw as EncodedWindow;
+  if (!Array.isArray(raw) || raw[0] !== 2 || raw.length !== 7) return bad('unknown version or shape');
+  const [, first, last, records, undecodable, scopesRaw, devicesRaw] = raw as EncodedWindow;
   const scopes: WindowState['scopes'] = {};
   const validKeys = new Set<string>(SCOPES);
   for (const [key, value] of Object.entries(scopesRaw ?? {})) {
@@ -260,7 +293,20 @@ export function decodeWindow(text: string): WindowState {
       }),
     };
   }
-  return { firstReadingAt: first, lastReadingAt: last, records, undecodable, scopes };
+  const devices: Record<string, DeviceRuns> = {};
+  for (const [id, row] of Object.entries(devicesRaw ?? {})) {
+    if (!Array.isArray(row) || row.length !== 1 + SENSORS.length * RUN_FIELDS)
+      return bad(`device "${id}" has the wrong shape`);
+    const sensors: SensorRuns[] = SENSORS.map((_, s) => {
+      const [first, prefix, last, suffix, longest, longestValue] = row.slice(
+        1 + s * RUN_FIELDS,
+        1 + (s + 1) * RUN_FIELDS,
+      ) as [number, number, number, number, number, number];
+      return { first, prefix, last, suffix, longest, longestValue };
+    });
+    devices[id] = { readings: row[0] as number, sensors };
+  }
+  return { firstReadingAt: first, lastReadingAt: last, records, undecodable, scopes, devices };
 }
 
 /** Encodes a window for Lambda's state and asserts it fits the 1 MB per shard Lambda allows. */

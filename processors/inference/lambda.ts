@@ -7,7 +7,7 @@ import { decodeReading } from '../../schemas/codec/readingCodec.js';
 import { readInferenceConfig } from '../config.js';
 import { createSinks } from '../sinks/createSinks.js';
 import { createInferenceCore } from './core.js';
-import { createHandler } from './handler.js';
+import { createHandler, type InvocationContext, WRITE_RETRY_DEFAULTS } from './handler.js';
 import type { BatchOutcome } from './types.js';
 
 // Wired once per execution environment: configuration, model session and sink are reused by every invocation.
@@ -48,10 +48,16 @@ const process = createHandler({
   sink: sinks.sink,
   quarantine: sinks.quarantine,
   onOutcome: record,
+  writeRetry: WRITE_RETRY_DEFAULTS,
+  onWriteGivenUp: ({ attempts, error }) =>
+    logger.warn('store refused the batch for this invocation; the event source will retry it', {
+      attempts,
+      error: error instanceof Error ? error.message : String(error),
+    }),
 });
 
 /** The Lambda entry point (Kinesis event source mapping with ReportBatchItemFailures). */
-export const handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> = instrument(
-  observability,
-  process,
-);
+export const handler: (
+  event: KinesisStreamEvent,
+  context?: InvocationContext,
+) => Promise<KinesisStreamBatchResponse> = instrument(observability, process);

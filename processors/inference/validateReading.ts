@@ -1,5 +1,5 @@
 import { deviceIdProblem, isDeviceId } from '../../schemas/deviceId.js';
-import type { SensorReading } from '../../schemas/reading.js';
+import type { MachineReading, SensorReading } from '../../schemas/reading.js';
 
 /**
  * Physical bounds a reading must fall in to be scored. They are wide on purpose: they catch broken sensors and
@@ -65,8 +65,13 @@ export function validateReading(r: SensorReading, nowMs: number): ValidationFail
   return undefined;
 }
 
-/** Returns why a reading's measured values are physically impossible; the drift monitor skips such readings too. */
-export function physicalProblem(r: SensorReading): ValidationFailure | undefined {
+/**
+ * Returns why a reading's measured values are physically impossible: the one check of measured values for every
+ * door (the stream quarantines such a reading, the drift monitor skips it, `pfm score` rejects its CSV row).
+ */
+export function physicalProblem(
+  r: MachineReading & Pick<SensorReading, 'vibrationRmsMmS'>,
+): ValidationFailure | undefined {
   // Unrolled: one monomorphic call per field is several times faster than a loop over dynamic keys.
   const bad =
     outOfLimits('airTemperatureK', r.airTemperatureK) ??

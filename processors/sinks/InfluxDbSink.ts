@@ -2,12 +2,19 @@ import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backo
 import { PfmError } from '../../kernel/errors.js';
 import { identityKey } from '../../schemas/readingIdentity.js';
 import type { PredictionRow, PredictionSink, QuarantineRow, QuarantineSink } from '../inference/types.js';
-import { PREDICTION_SERIES, QUARANTINE_SERIES, SINK_DEFAULTS, SINK_QUARANTINE_CODES } from './constants.js';
+import {
+  PREDICTION_SERIES,
+  QUARANTINE_SERIES,
+  type SeriesSchema,
+  SINK_DEFAULTS,
+  SINK_QUARANTINE_CODES,
+} from './constants.js';
+import { fixedCredentials, type InfluxCredentials } from './InfluxCredentials.js';
 import { applyIdentityPolicy, conflictRow, refusedPrediction, type StoredReading } from './identityPolicy.js';
 import { lineProblem, toLine } from './lineProtocol.js';
 import { type Refusal, throwIfQuarantineRefused, writeConcurrently } from './refusals.js';
 import { sinkRetrySettings } from './retrySettings.js';
-import { pointProblem, predictionPoint, quarantinePoint } from './seriesPoints.js';
+import { pointProblem, predictionPoint, quarantinePoint, type SeriesPoint } from './seriesPoints.js';
 import type { ResolvedInfluxAuth, RetrySettings } from './types.js';
 
 export interface InfluxDbSinkOptions extends RetryHooks {
@@ -17,6 +24,8 @@ export interface InfluxDbSinkOptions extends RetryHooks {
   /** Retention policy (`rp`); the database's default when undefined. */
   retentionPolicy?: string;
   auth?: ResolvedInfluxAuth;
+  /** Credentials that can be read again after a 401/403 (a rotated token); they take precedence over `auth`. */
+  credentials?: InfluxCredentials;
   /** Lines per request; default 5,000 (InfluxDB's advice for batch size). */
   batchLines?: number;
   /** Requests in flight at once; default 4. */
@@ -71,6 +80,7 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
   private readonly writeUrlNs: string;
   private readonly queryUrl: string;
   private readonly headers: Record<string, string>;
+  private readonly credentials: InfluxCredentials;
   private readonly batchLines: number;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
@@ -92,10 +102,8 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
     if (options.retentionPolicy !== undefined) query.searchParams.set('rp', options.retentionPolicy);
     query.searchParams.set('epoch', 'ns');
     this.queryUrl = query.toString();
-    this.headers = {
-      'content-type': 'text/plain; charset=utf-8',
-      ...authHeader(options.auth ?? { kind: 'none' }),
-    };
+    this.headers = { 'content-type': 'text/plain; charset=utf-8' };
+    this.credentials = options.credentials ?? fixedCredentials(options.auth ?? { kind: 'none' });
     this.batchLines = options.batchLines ?? SINK_DEFAULTS.influxBatchLines;
     this.concurrency = options.concurrency ?? SINK_DEFAULTS.concurrency;
     this.timeoutMs = options.timeoutMs ?? SINK_DEFAULTS.influxTimeoutMs;
@@ -230,12 +238,17 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
    */
   private async query(q: string): Promise<unknown[][]> {
     const where = `InfluxDB ${this.options.url} (db ${this.options.database})`;
+    let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(this.queryUrl, {
           method: 'POST',
-          headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            ...this.headers,
+            ...this.credentials.header(),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: new URLSearchParams({ q }).toString(),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -247,6 +260,12 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
       }
       const text = await response.text();
       const status = response.status;
+      // A rotated token: read it again once, and retry with it (not counted as an attempt), as writes do.
+      if ((status === 401 || status === 403) && !reauthenticated && (await this.credentials.refresh())) {
+        reauthenticated = true;
+        attempt--;
+        continue;
+      }
       if (status === 429 || (status >= 500 && !CONFIG_SERVER_ERROR.test(text))) {
         if (attempt < this.retry.maxAttempts) {
           await this.backoff.after(attempt);
@@ -270,11 +289,27 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
         const shown = /database not found/i.test(error ?? '') ? 404 : status;
         throw new PfmError(
           'SINK_REJECTED',
-          `${where} refused the read before write: HTTP ${shown} ${error ?? ''}${hint(shown)}`,
+          `${where} refused the read before write: HTTP ${shown} ${error ?? (errorText(text) || '')}${hint(shown)}`,
         );
       }
       return (body.results?.[0]?.series ?? []).flatMap((series) => series.values ?? []);
     }
+  }
+
+  /**
+   * Writes points of another series (the drift monitor's scores) with the same batching, retries and credentials;
+   * returns the points refused (by index) with the server's reason.
+   */
+  async writePoints(points: readonly SeriesPoint[], schema: SeriesSchema): Promise<Refusal[]> {
+    const lines: Line[] = [];
+    const refusals: Refusal[] = [];
+    points.forEach((point, index) => {
+      const problem = pointProblem(point, schema) ?? lineProblem(point, schema);
+      if (problem === undefined) lines.push({ text: toLine(point, schema), index });
+      else refusals.push({ index, reason: problem });
+    });
+    refusals.push(...(await this.writeAll(lines, this.writeUrl)));
+    return refusals;
   }
 
   private async writeAll(lines: readonly Line[], url: string): Promise<Refusal[]> {
@@ -302,12 +337,13 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
 
   /** One request with its retries: ok, or the server's reason for refusing some of its lines. */
   private async post(body: string, url: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: this.headers,
+          headers: { ...this.headers, ...this.credentials.header() },
           body,
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -327,6 +363,12 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
         return { ok: true };
       }
       const reason = errorText(await response.text()) || `HTTP ${status}`;
+      // A rotated token: read it again once, and retry with it (not counted as an attempt).
+      if ((status === 401 || status === 403) && !reauthenticated && (await this.credentials.refresh())) {
+        reauthenticated = true;
+        attempt--;
+        continue;
+      }
       if ((status === 400 || status === 422) && LINE_LEVEL_ERROR.test(reason)) return { ok: false, reason };
       const where = `InfluxDB ${this.options.url} (db ${this.options.database})`;
       const throttled = status === 429 || status === 503;
@@ -366,19 +408,6 @@ export class InfluxDbSink implements PredictionSink, QuarantineSink {
 /** An InfluxQL string literal: single-quoted, quotes and backslashes escaped. */
 function influxString(text: string): string {
   return `'${text.replace(/['\\]/g, '\\$&')}'`;
-}
-
-function authHeader(auth: ResolvedInfluxAuth): Record<string, string> {
-  switch (auth.kind) {
-    case 'none':
-      return {};
-    case 'token':
-      return { authorization: `Token ${auth.token}` };
-    case 'password':
-      return {
-        authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
-      };
-  }
 }
 
 /** Retry-After in ms: delta-seconds or an HTTP date (RFC 9110); undefined when absent or unreadable. */

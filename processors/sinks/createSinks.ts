@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { PfmError } from '../../kernel/errors.js';
 import { STORE_FILE } from '../store/constants.js';
+import { influxCredentials, readSecretWithPowertools, type SecretReader } from './InfluxCredentials.js';
 import { InfluxDbSink } from './InfluxDbSink.js';
 import { TimestreamSink } from './TimestreamSink.js';
 import { createTimestreamWriteClient } from './timestreamClient.js';
-import type { InfluxAuth, ResolvedInfluxAuth, SinkSettings, Sinks } from './types.js';
+import type { SinkSettings, Sinks } from './types.js';
 
 /**
  * Opens the configured prediction and quarantine sinks: the embedded DuckDB store, Timestream (predictions and
@@ -13,7 +14,7 @@ import type { InfluxAuth, ResolvedInfluxAuth, SinkSettings, Sinks } from './type
  */
 export async function createSinks(
   config: { sink: SinkSettings },
-  deps: { readSecret?: (secretId: string) => Promise<string | undefined> } = {},
+  deps: { readSecret?: SecretReader } = {},
 ): Promise<Sinks> {
   const settings = config.sink;
   switch (settings.kind) {
@@ -45,12 +46,13 @@ export async function createSinks(
       return { sink, quarantine: sink, close: async () => client.destroy() };
     }
     case 'influxdb': {
-      const auth = await resolveInfluxAuth(settings.auth, deps.readSecret ?? readSecretWithPowertools);
+      // A token from Secrets Manager is read now (an empty secret stops start-up) and again on a 401/403.
+      const credentials = await influxCredentials(settings.auth, deps.readSecret ?? readSecretWithPowertools);
       const sink = new InfluxDbSink({
         url: settings.url,
         database: settings.database,
         retentionPolicy: settings.retentionPolicy,
-        auth,
+        credentials,
         batchLines: settings.batchLines,
         concurrency: settings.concurrency,
         timeoutMs: settings.timeoutMs,
@@ -59,42 +61,4 @@ export async function createSinks(
       return { sink, quarantine: sink, close: async () => undefined };
     }
   }
-}
-
-/** A token kept in Secrets Manager is fetched once, at start-up; a missing or empty secret stops start-up. */
-async function resolveInfluxAuth(
-  auth: InfluxAuth,
-  readSecret: (secretId: string) => Promise<string | undefined>,
-): Promise<ResolvedInfluxAuth> {
-  if (auth.kind !== 'tokenSecret') return auth;
-  let token: string | undefined;
-  try {
-    token = await readSecret(auth.secretId);
-  } catch (error) {
-    throw new PfmError(
-      'CONFIG_INVALID',
-      `INFLUXDB_TOKEN_SECRET_ARN: cannot read ${auth.secretId}: ${String(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!token?.trim()) {
-    throw new PfmError(
-      'CONFIG_INVALID',
-      `INFLUXDB_TOKEN_SECRET_ARN: secret ${auth.secretId} is empty; store the InfluxDB API token in it`,
-    );
-  }
-  return { kind: 'token', token: token.trim() };
-}
-
-async function readSecretWithPowertools(secretId: string): Promise<string | undefined> {
-  // Powertools Parameters caches the value and uses the function role; imported on demand, Lambda only.
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const value = await getSecret(secretId);
-  return typeof value === 'string'
-    ? value
-    : value === undefined
-      ? undefined
-      : Buffer.from(value).toString('utf8');
 }

@@ -5,14 +5,14 @@ import {
   type TimestreamQueryClient,
 } from '@aws-sdk/client-timestream-query';
 import { PfmError } from '../../kernel/errors.js';
-import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES } from '../sinks/constants.js';
+import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES, type SeriesSchema } from '../sinks/constants.js';
 import {
   driftUnavailable,
   timestreamDriftLatestSql,
   timestreamDriftStatesSql,
   toDriftStatus,
 } from './queries/driftSql.js';
-import { assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { assertDeviceId, assertMode, assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
 import type { Row } from './queries/rows.js';
 import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
 import { type TimestreamTables, timestreamDialect, timestreamTable } from './queries/sqlDialect.js';
@@ -119,6 +119,16 @@ function isMissingTable(error: unknown): boolean {
   return name === 'ValidationException' && /does not exist|not found/i.test((error as Error).message);
 }
 
+/** Every column a query of the series may name, with its SQL type: time, measure_name, dimensions, measures. */
+function seriesColumns(series: SeriesSchema): [string, string][] {
+  return [
+    ['time', 'TIMESTAMP'],
+    ['measure_name', 'VARCHAR'],
+    ...series.dimensions.map((d): [string, string] => [d, 'VARCHAR']),
+    ...Object.entries(series.measures),
+  ];
+}
+
 /**
  * PeriodQueries on Timestream for LiveAnalytics, reading what TimestreamSink writes. Each query is one of the
  * fixed templates (Timestream has no bound parameters: values are checked literals, see SqlDialect), its pages
@@ -128,6 +138,10 @@ export class TimestreamQueries implements PeriodQueries {
   private readonly tables: TimestreamTables;
   private readonly period: SqlPeriodQueries;
   private readonly maxPages: number;
+  /** FROM subqueries for tables still missing columns (see {@link completeSources}). */
+  private sources: { predictions?: string; quarantine?: string } = {};
+  /** Tables found with every column: their schema can only grow, so they are not described again. */
+  private readonly complete = new Set<string>();
 
   constructor(private readonly options: TimestreamQueriesOptions) {
     this.tables = {
@@ -146,7 +160,7 @@ export class TimestreamQueries implements PeriodQueries {
     timestreamTable(this.tables.database, this.tables.drift);
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.period = new SqlPeriodQueries({
-      dialect: () => timestreamDialect(this.tables),
+      dialect: () => timestreamDialect(this.tables, this.sources),
       run: (sql) => this.query(sql, this.tables.predictions),
     });
   }
@@ -175,19 +189,61 @@ export class TimestreamQueries implements PeriodQueries {
     throw new PfmError('STORE_QUERY_FAILED', `Timestream query still paging after ${this.maxPages} pages`);
   }
 
-  dataSpan(): Promise<DataSpan> {
+  /**
+   * A LiveAnalytics table gets a column only when a record first writes it (developer guide, "Schema": the
+   * schema is created dynamically from the dimensions and measures written): a fresh deployment's quarantine
+   * table has no `code` before the first quarantined record, the predictions table no `predicted_modes` before
+   * the first predicted failure, and a query naming such a column fails. So each table is described
+   * (`DESCRIBE db.table`) until it has every column, and queried meanwhile through a subquery that supplies the
+   * missing ones as typed NULLs: they read as "none yet", which is what they are.
+   */
+  private async completeSources(): Promise<void> {
+    const source = async (table: string, series: SeriesSchema): Promise<string | undefined> => {
+      if (this.complete.has(table)) return undefined;
+      const name = timestreamTable(this.tables.database, table);
+      const present = new Set((await this.query(`DESCRIBE ${name}`, table)).map((r) => String(r.Column)));
+      const columns = seriesColumns(series);
+      if (columns.every(([c]) => present.has(c))) {
+        this.complete.add(table);
+        return undefined;
+      }
+      const select = columns.map(([c, type]) => (present.has(c) ? c : `CAST(NULL AS ${type}) AS ${c}`));
+      return `(SELECT ${select.join(', ')} FROM ${name})`;
+    };
+    const predictions = await source(this.tables.predictions, PREDICTION_SERIES);
+    const quarantine = await source(this.tables.quarantine, QUARANTINE_SERIES);
+    this.sources = {
+      ...(predictions ? { predictions } : {}),
+      ...(quarantine ? { quarantine } : {}),
+    };
+  }
+
+  async dataSpan(): Promise<DataSpan> {
+    await this.completeSources();
     return this.period.dataSpan();
   }
 
-  fleetSummary(range: TimeRange): Promise<FleetPeriodSummary> {
+  async fleetSummary(range: TimeRange): Promise<FleetPeriodSummary> {
+    assertRange(range); // a bad input reaches no service, not even DESCRIBE
+    await this.completeSources();
     return this.period.fleetSummary(range);
   }
 
-  riskRanking(options: Parameters<PeriodQueries['riskRanking']>[0]): Promise<MachinePeriodRisk[]> {
+  async riskRanking(options: Parameters<PeriodQueries['riskRanking']>[0]): Promise<MachinePeriodRisk[]> {
+    assertRange(options.range);
+    assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
+    assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
+    if (options.mode !== undefined) assertMode(options.mode);
+    await this.completeSources();
     return this.period.riskRanking(options);
   }
 
-  machineHistory(options: Parameters<PeriodQueries['machineHistory']>[0]): Promise<MachineHistory> {
+  async machineHistory(options: Parameters<PeriodQueries['machineHistory']>[0]): Promise<MachineHistory> {
+    assertDeviceId(options.deviceId);
+    assertRange(options.range);
+    assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
+    assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
+    await this.completeSources();
     return this.period.machineHistory(options);
   }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { freePort, LOOPBACK, startOnFreePorts } from '../process/loopback.js';
@@ -9,10 +9,29 @@ import { ServerProcess } from '../process/ServerProcess.js';
 import { createKinesisClient } from './client.js';
 import { KINESIS_ERROR_CODES, KinesisError } from './errors.js';
 
+/** The folder of a data directory where kinesis-local keeps its streams and records when the CLI starts it. */
+export const KINESIS_LOCAL_DATA_FOLDER = 'kinesis-local';
+
+/** The one place kinesis-local's persisted streams live under a data directory (`npm start`, `pfm consume`). */
+export function kinesisLocalPersistDir(dataDir: string): string {
+  return join(dataDir, KINESIS_LOCAL_DATA_FOLDER);
+}
+
+/** The file kinesis-local writes its streams and records to in its persist folder (its PERSIST_FILE_NAME). */
+export const KINESIS_LOCAL_DATA_FILE = 'kinesis-data.json';
+
+/** How often kinesis-local writes its streams to disk while it runs; a SIGTERM writes them once more on the way out. */
+export const KINESIS_LOCAL_PERSIST_INTERVAL = '1s';
+
 /** Options for {@link KinesisLocal.start}. */
 export interface KinesisLocalOptions {
-  /** Keep streams and records in this folder across restarts (kinesis-local's SHOULD_PERSIST_DATA). */
+  /**
+   * Keep streams and records in this folder across restarts (kinesis-local's SHOULD_PERSIST_DATA): written every
+   * second and on a clean stop, loaded on start. A SIGKILL loses what arrived since the last write.
+   */
   persistDir?: string;
+  /** Listen on this port of 127.0.0.1 (a restart on the same port lets clients carry on); default a free port. */
+  port?: number;
   /** Append the engine's output to this file; without it only the last lines are kept, for error messages. */
   logFile?: string;
   /** How long to wait for the engine to answer ListStreams; default 60 s. */
@@ -49,16 +68,25 @@ export class KinesisLocal {
   ) {}
 
   /** Starts the engine and resolves once it answers ListStreams. */
-  static start(opts: KinesisLocalOptions = {}): Promise<KinesisLocal> {
+  static async start(opts: KinesisLocalOptions = {}): Promise<KinesisLocal> {
+    if (opts.persistDir !== undefined) checkPersistedData(opts.persistDir);
+    const { port } = opts;
     return startOnFreePorts(
-      async () => KinesisLocal.spawn(await freePort(), await freePort(), opts),
+      async () => KinesisLocal.spawn(port ?? (await freePort()), await freePort(), opts),
       (local) => local.waitReady(opts.readyTimeoutMs ?? 60_000),
+      // A port that is taken stays taken: another try only helps when the port was picked free.
+      port === undefined ? 3 : 1,
     );
   }
 
   /** The engine's process id. */
   get pid(): number | undefined {
     return this.server.child.pid;
+  }
+
+  /** Resolves once the engine process has exited: after stop(), or when something else ended it. */
+  whenExited(): Promise<void> {
+    return this.server.whenExited();
   }
 
   /** SIGTERM, then SIGKILL if it has not gone after the stop timeout (it sometimes ignores SIGTERM). */
@@ -86,7 +114,8 @@ export class KinesisLocal {
         SHOULD_PERSIST_DATA: 'true',
         LOAD_DATA_IF_EXISTS: 'true',
         PERSIST_PATH: dir,
-        PERSIST_INTERVAL: '1s',
+        PERSIST_FILE_NAME: KINESIS_LOCAL_DATA_FILE,
+        PERSIST_INTERVAL: KINESIS_LOCAL_PERSIST_INTERVAL,
       });
     }
     let logFd: number | undefined;
@@ -132,5 +161,25 @@ export class KinesisLocal {
     } finally {
       client.destroy();
     }
+  }
+}
+
+/**
+ * Refuses, with a message saying what to do, a data file the engine would fail on with a bare
+ * NoSuchElementException: kinesis-local rewrites the file in place, so a kill while it writes leaves it cut short.
+ */
+function checkPersistedData(persistDir: string): void {
+  const file = join(resolve(persistDir), KINESIS_LOCAL_DATA_FILE);
+  if (!existsSync(file)) return;
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new KinesisError(
+      KINESIS_ERROR_CODES.localStartFailed,
+      `kinesis-local's data file ${file} is not complete JSON (the engine was probably killed while writing it), so ` +
+        `its streams cannot be loaded. Move it aside (mv ${file} ${file}.broken) to start kinesis-local without them.`,
+      false,
+      { cause: err },
+    );
   }
 }

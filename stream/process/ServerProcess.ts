@@ -60,6 +60,11 @@ export class ServerProcess {
     return this.hasExited;
   }
 
+  /** Resolves once the process has exited, whoever ended it. */
+  whenExited(): Promise<void> {
+    return this.exitedPromise;
+  }
+
   /** The last 8,000 characters of its stdout and stderr; empty when they go elsewhere (a log file). */
   output(): string {
     return this.tail;

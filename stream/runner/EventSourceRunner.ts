@@ -1,6 +1,7 @@
 import { sleep } from '../../kernel/backoff.js';
 import { BatchDelivery } from './BatchDelivery.js';
-import { RUNNER_ERROR_CODES, RunnerError } from './errors.js';
+import { EngineHealth } from './EngineHealth.js';
+import { explainRunnerFailure, RUNNER_ERROR_CODES, RunnerError } from './errors.js';
 import type { KinesisCallRetry } from './kinesisCallRetry.js';
 import { streamEventContext } from './kinesisEvent.js';
 import {
@@ -13,17 +14,17 @@ import { RunnerProgress } from './RunnerProgress.js';
 import { ShardCheckpoints } from './ShardCheckpoints.js';
 import { ShardPoller } from './ShardPoller.js';
 import { ShardReader } from './ShardReader.js';
-import { describeStreamArn, listShardLineage, waitForParents } from './shardDiscovery.js';
-import type { RunnerStats } from './types.js';
+import { describeStream, listShardLineage, waitForParents } from './shardDiscovery.js';
+import type { RunnerStats, StreamIdentity } from './types.js';
 
 export type { EventSourceRunnerOptions, WaitForIdleOptions } from './options.js';
-export type { KinesisBatchHandler } from './types.js';
+export type { KinesisBatchHandler, RunnerNotice } from './types.js';
 
 /**
  * Polls every shard of a stream and invokes a handler as Lambda's Kinesis event source mapping would. This
  * class only coordinates: shardDiscovery finds the shards, one ShardPoller per shard reads (ShardReader) and
- * delivers (BatchDelivery, by the retryPolicy), ShardCheckpoints and the dead letter keep what is done, and
- * RunnerProgress keeps the stats.
+ * delivers (BatchDelivery, by the retryPolicy), ShardCheckpoints and the dead letter keep what is done,
+ * RunnerProgress keeps the stats and EngineHealth watches whether the endpoint answers.
  */
 export class EventSourceRunner {
   private readonly opts: ResolvedRunnerOptions;
@@ -33,9 +34,15 @@ export class EventSourceRunner {
   private starting: Promise<void> | undefined;
   private running = false;
   private fatal: unknown;
+  private readonly health: EngineHealth;
 
   constructor(opts: EventSourceRunnerOptions) {
     this.opts = resolveRunnerOptions(opts);
+    this.health = new EngineHealth({
+      patienceMs: this.opts.enginePatienceMs,
+      ...(this.opts.onNotice ? { onNotice: this.opts.onNotice } : {}),
+      onGiveUp: (err) => this.fail(err),
+    });
   }
 
   /** Finds the stream's shards and starts one poll loop per shard; resolves once they run. */
@@ -52,16 +59,27 @@ export class EventSourceRunner {
     // A fresh stop signal before any call: after a stop(), the last run's aborted signal would make discovery
     // give up on the first throttled call.
     this.abort = new AbortController();
-    const retry = this.callRetry();
-    const streamArn = await describeStreamArn(client, streamName, retry);
-    const streamContext = streamEventContext(streamArn, this.opts);
-    const shards = await listShardLineage(client, streamName, retry);
+    this.health.reset();
     this.fatal = undefined;
+    const retry = this.callRetry();
+    let stream: StreamIdentity;
+    let shards: Awaited<ReturnType<typeof listShardLineage>>;
+    try {
+      stream = await describeStream(client, streamName, retry);
+      shards = await listShardLineage(client, streamName, retry);
+    } catch (err) {
+      // An outage that outlasted the patience aborted the discovery calls: its error says why.
+      const failure = this.fatal ?? explainRunnerFailure(err, streamName);
+      this.fatal = undefined;
+      this.health.reset();
+      throw failure;
+    }
+    const streamContext = streamEventContext(stream.streamArn, this.opts);
+    const checkpoints = await this.openCheckpoints(stream);
     this.running = true;
     this.progress.reset();
     this.loops.clear();
 
-    const checkpoints = new ShardCheckpoints(this.opts.checkpointStore, streamName);
     const delivery = new BatchDelivery({
       handler: this.opts.handler,
       streamName,
@@ -69,6 +87,7 @@ export class EventSourceRunner {
       checkpoints,
       deadLetter: this.opts.deadLetter,
       progress: this.progress,
+      now: this.opts.now,
       ...(this.opts.onBatch ? { onBatch: this.opts.onBatch } : {}),
     });
     for (const lineage of shards) {
@@ -103,12 +122,27 @@ export class EventSourceRunner {
     }
   }
 
-  // The first loop to fail for good stops all of them; stop() and waitForIdle() then report its error.
+  // Checkpoints of this very stream; those of an earlier stream of the same name are set aside, and the owner told.
+  private async openCheckpoints(stream: StreamIdentity): Promise<ShardCheckpoints> {
+    const stored = await this.opts.checkpointStore.load(stream);
+    if (stored.replaced !== undefined) {
+      this.opts.onNotice?.({
+        kind: 'streamRecreated',
+        streamName: stream.streamName,
+        createdAt: stream.createdAt,
+        previousCreatedAt: stored.replaced.createdAt,
+      });
+    }
+    return new ShardCheckpoints(this.opts.checkpointStore, stream, stored.shards);
+  }
+
+  // The first loop to fail for good (or an outage past the patience) stops all of them; stop() and waitForIdle()
+  // then report its error.
   private fail(err: unknown): void {
     if (this.fatal !== undefined) return;
-    this.fatal = err;
+    this.fatal = explainRunnerFailure(err, this.opts.streamName);
     this.abort.abort();
-    this.opts.onError?.(err);
+    if (this.running) this.opts.onError?.(this.fatal);
   }
 
   /** Lets in-flight batches finish and their checkpoints be saved, then resolves; rejects if a loop failed. */
@@ -119,12 +153,13 @@ export class EventSourceRunner {
     this.abort.abort();
     await Promise.all(this.loops.values());
     this.running = false;
+    this.health.reset();
     if (this.fatal !== undefined) throw this.fatal;
   }
 
-  /** Totals since start() and each shard's progress. */
+  /** Totals since start(), each shard's progress, and whether the endpoint answers. */
   stats(): RunnerStats {
-    return this.progress.snapshot();
+    return { ...this.progress.snapshot(), engine: this.health.snapshot() };
   }
 
   /** True when every shard's last read came back empty at the tip of the stream and nothing is in flight. */
@@ -146,6 +181,9 @@ export class EventSourceRunner {
       const now = Date.now();
       if (this.caughtUpSince(since) && now - this.progress.lastActivityAt >= quietMs) return;
       if (now - since > timeoutMs) {
+        // Not idle because nothing answers: say that, not that the stream kept busy.
+        const outage = this.health.unreachableError();
+        if (outage !== undefined) throw outage;
         throw new RunnerError(
           RUNNER_ERROR_CODES.idleTimeout,
           `stream ${this.opts.streamName} was not idle within ${timeoutMs} ms`,
@@ -157,11 +195,21 @@ export class EventSourceRunner {
   }
 
   private caughtUpSince(since: number): boolean {
-    return this.running && this.fatal === undefined && this.progress.allCaughtUpSince(since);
+    return (
+      this.running &&
+      this.fatal === undefined &&
+      this.health.snapshot().unreachableSince === undefined &&
+      this.progress.allCaughtUpSince(since)
+    );
   }
 
   // Bound to the current run's stop signal.
   private callRetry(): KinesisCallRetry {
-    return { signal: this.abort.signal, maxDelayMs: this.opts.maxRetryDelayMs, random: this.opts.random };
+    return {
+      signal: this.abort.signal,
+      maxDelayMs: this.opts.maxRetryDelayMs,
+      random: this.opts.random,
+      health: this.health,
+    };
   }
 }

@@ -2,15 +2,37 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RUNNER_ERROR_CODES, RunnerError } from './errors.js';
-import type { CheckpointStore } from './types.js';
+import type { CheckpointStore, StoredCheckpoints, StreamIdentity } from './types.js';
+
+/** One stream's checkpoints in the file, under its ARN. */
+interface StreamEntry {
+  streamName: string;
+  /** The stream's creation time: a stream created again under the same ARN starts with no checkpoints. */
+  createdAt: string;
+  /** shard id -> last handled sequence number */
+  shards: Record<string, string>;
+}
 
 interface CheckpointFile {
+  version: 2;
+  /** stream ARN (or `name:<stream name>` when the service reports no ARN) -> its checkpoints */
+  streams: Record<string, StreamEntry>;
+  /**
+   * Checkpoints carried over from a version 1 file, which keyed them by stream name alone; the first run on a
+   * stream of that name adopts them.
+   */
+  unidentified?: Record<string, Record<string, string>>;
+}
+
+/** The version 1 layout: stream name -> shard id -> last handled sequence number. */
+interface CheckpointFileV1 {
   version: 1;
-  /** stream name -> shard id -> last handled sequence number */
   streams: Record<string, Record<string, string>>;
 }
 
-/** Checkpoints in one JSON file, replaced atomically (temp file + rename) on every save. */
+const keyOf = (stream: StreamIdentity): string => stream.streamArn || `name:${stream.streamName}`;
+
+/** Checkpoints in one JSON file, keyed by stream identity (ARN and creation time), replaced atomically on every save. */
 export class FileCheckpointStore implements CheckpointStore {
   private state: Promise<CheckpointFile> | undefined;
   // Saves from several shard loops are written one after another so none overwrites a newer file.
@@ -18,27 +40,42 @@ export class FileCheckpointStore implements CheckpointStore {
 
   constructor(readonly path: string) {}
 
-  /** The last handled sequence number of a shard, or undefined. */
-  async load(streamName: string, shardId: string): Promise<string | undefined> {
+  /** The stream's checkpoints; those of an earlier stream with the same ARN are reported as replaced. */
+  async load(stream: StreamIdentity): Promise<StoredCheckpoints> {
     const state = await this.read();
-    return state.streams[streamName]?.[shardId];
+    const key = keyOf(stream);
+    const entry = state.streams[key];
+    if (entry === undefined) {
+      const legacy = state.unidentified?.[stream.streamName];
+      if (legacy === undefined) return { shards: {} };
+      // A version 1 file knew streams by name only: its checkpoints go to the first stream of that name.
+      state.streams[key] = { streamName: stream.streamName, createdAt: stream.createdAt, shards: legacy };
+      delete state.unidentified?.[stream.streamName];
+      return { shards: { ...legacy } };
+    }
+    if (entry.createdAt !== stream.createdAt) {
+      return {
+        shards: {},
+        replaced: { createdAt: entry.createdAt, shards: Object.keys(entry.shards).length },
+      };
+    }
+    return { shards: { ...entry.shards } };
   }
 
   /** Stores the shard's checkpoint and resolves once the file on disk holds it. */
-  async save(streamName: string, shardId: string, sequenceNumber: string): Promise<void> {
+  async save(stream: StreamIdentity, shardId: string, sequenceNumber: string): Promise<void> {
     const state = await this.read();
-    const shards = state.streams[streamName] ?? {};
-    shards[shardId] = sequenceNumber;
-    state.streams[streamName] = shards;
-    const write = this.writes.then(() => this.writeFile(state));
+    const key = keyOf(stream);
+    let entry = state.streams[key];
+    if (entry === undefined || entry.createdAt !== stream.createdAt) {
+      entry = { streamName: stream.streamName, createdAt: stream.createdAt, shards: {} };
+      state.streams[key] = entry;
+    }
+    entry.shards[shardId] = sequenceNumber;
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    const write = this.writes.then(() => this.writeFile(text));
     this.writes = write.catch(() => undefined);
     await write;
-  }
-
-  /** Every checkpoint of a stream, by shard id. */
-  async all(streamName: string): Promise<Record<string, string>> {
-    const state = await this.read();
-    return { ...state.streams[streamName] };
   }
 
   private read(): Promise<CheckpointFile> {
@@ -46,11 +83,11 @@ export class FileCheckpointStore implements CheckpointStore {
     return this.state;
   }
 
-  private async writeFile(state: CheckpointFile): Promise<void> {
+  private async writeFile(text: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+      await writeFile(temp, text);
       await rename(temp, this.path);
     } catch (err) {
       await rm(temp, { force: true });
@@ -64,7 +101,7 @@ async function readCheckpointFile(path: string): Promise<CheckpointFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, streams: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 2, streams: {} };
     throw err;
   }
   let parsed: unknown;
@@ -75,23 +112,42 @@ async function readCheckpointFile(path: string): Promise<CheckpointFile> {
       cause: err,
     });
   }
-  if (!isCheckpointFile(parsed)) {
-    throw new RunnerError(
-      RUNNER_ERROR_CODES.corruptFile,
-      `checkpoint file ${path} does not hold { version: 1, streams: { [stream]: { [shardId]: sequenceNumber } } }`,
-    );
-  }
-  return parsed;
+  if (isCheckpointFile(parsed)) return parsed;
+  if (isCheckpointFileV1(parsed)) return { version: 2, streams: {}, unidentified: parsed.streams };
+  throw new RunnerError(
+    RUNNER_ERROR_CODES.corruptFile,
+    `checkpoint file ${path} does not hold { version: 2, streams: { [streamArn]: { streamName, createdAt, shards: { [shardId]: sequenceNumber } } } }`,
+  );
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+function isShardMap(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((seq) => typeof seq === 'string' && /^\d+$/.test(seq));
 }
 
 function isCheckpointFile(value: unknown): value is CheckpointFile {
-  if (typeof value !== 'object' || value === null) return false;
-  const { version, streams } = value as { version?: unknown; streams?: unknown };
-  if (version !== 1 || typeof streams !== 'object' || streams === null) return false;
-  return Object.values(streams).every(
-    (shards) =>
-      typeof shards === 'object' &&
-      shards !== null &&
-      Object.values(shards).every((seq) => typeof seq === 'string' && /^\d+$/.test(seq)),
+  if (!isRecord(value) || value.version !== 2 || !isRecord(value.streams)) return false;
+  if (
+    value.unidentified !== undefined &&
+    !(isRecord(value.unidentified) && Object.values(value.unidentified).every(isShardMap))
+  )
+    return false;
+  return Object.values(value.streams).every(
+    (entry) =>
+      isRecord(entry) &&
+      typeof entry.streamName === 'string' &&
+      typeof entry.createdAt === 'string' &&
+      isShardMap(entry.shards),
+  );
+}
+
+function isCheckpointFileV1(value: unknown): value is CheckpointFileV1 {
+  return (
+    isRecord(value) &&
+    value.version === 1 &&
+    isRecord(value.streams) &&
+    Object.values(value.streams).every(isShardMap)
   );
 }

@@ -4,8 +4,9 @@ import { RUNNER_ERROR_CODES, RunnerError } from './errors.js';
 import type { DeadLetterEntry, DeadLetterSink } from './types.js';
 
 /** One line of the dead-letter file: the entry with its bytes in base64. */
-interface DeadLetterLine extends Omit<DeadLetterEntry, 'data'> {
+interface DeadLetterLine extends Omit<DeadLetterEntry, 'data' | 'condition'> {
   data: string;
+  condition?: DeadLetterEntry['condition'];
 }
 
 /** Dead letters appended to a JSON-lines file, one entry a line, raw record bytes in base64. */
@@ -49,6 +50,7 @@ function toLine(entry: DeadLetterEntry): DeadLetterLine {
     sequenceNumber: entry.sequenceNumber,
     partitionKey: entry.partitionKey,
     data: Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength).toString('base64'),
+    condition: entry.condition,
     reason: entry.reason,
     attempts: entry.attempts,
     time: entry.time,
@@ -65,5 +67,10 @@ function fromLine(line: string, where: string): DeadLetterEntry {
   if (typeof parsed.data !== 'string' || typeof parsed.sequenceNumber !== 'string') {
     throw new RunnerError(RUNNER_ERROR_CODES.corruptFile, `${where} is not a dead-letter entry`);
   }
-  return { ...parsed, data: new Uint8Array(Buffer.from(parsed.data, 'base64')) };
+  // Lines written before conditions were recorded were all retries given up on.
+  return {
+    ...parsed,
+    condition: parsed.condition ?? 'RetryAttemptsExhausted',
+    data: new Uint8Array(Buffer.from(parsed.data, 'base64')),
+  };
 }

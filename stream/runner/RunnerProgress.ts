@@ -7,7 +7,7 @@ export interface ShardProgress extends ShardStats {
   busy: boolean;
 }
 
-type Totals = Omit<RunnerStats, 'shards'>;
+type Totals = Omit<RunnerStats, 'shards' | 'engine'>;
 
 const noTotals = (): Totals => ({
   delivered: 0,
@@ -39,6 +39,7 @@ export class RunnerProgress {
       lastPollAt: undefined,
       lastPollRecords: 0,
       closed: false,
+      lastReadSequenceNumber: undefined,
       busy: false,
     };
     this.shards.set(shardId, shard);
@@ -77,7 +78,7 @@ export class RunnerProgress {
   }
 
   /** A copy of the totals and of each shard's public progress. */
-  snapshot(): RunnerStats {
+  snapshot(): Omit<RunnerStats, 'engine'> {
     const shards: Record<string, ShardStats> = {};
     for (const s of this.shards.values()) {
       shards[s.shardId] = {
@@ -86,6 +87,7 @@ export class RunnerProgress {
         lastPollAt: s.lastPollAt,
         lastPollRecords: s.lastPollRecords,
         closed: s.closed,
+        lastReadSequenceNumber: s.lastReadSequenceNumber,
       };
     }
     return { ...this.totals, shards };

@@ -1,3 +1,4 @@
+import type { _Record } from '@aws-sdk/client-kinesis';
 import { sleep } from '../../kernel/backoff.js';
 import type { BatchDelivery } from './BatchDelivery.js';
 import type { EventContext } from './kinesisEvent.js';
@@ -27,8 +28,9 @@ export interface ShardPollerOptions {
 }
 
 /**
- * One shard's loop: waits for its parents, resumes after its checkpoint, then reads, delivers, and on a failed
- * batch waits and reads again from the record to redeliver, until the shard ends or the runner stops.
+ * One shard's loop: waits for its parents, resumes after its checkpoint, then reads and delivers until the shard
+ * ends or the runner stops. A failed batch is delivered again as the retry policy says: read afresh from the
+ * failed record, or (under bisection) the halves or the rest of the batch in hand, before reading on.
  */
 export class ShardPoller {
   constructor(private readonly opts: ShardPollerOptions) {}
@@ -45,24 +47,41 @@ export class ShardPoller {
         : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint },
     );
     let retry: RetryState | undefined;
+    // Batches already read that are to be delivered before reading on, in order.
+    let pending: _Record[][] = [];
     while (!signal.aborted) {
-      const records = await reader.readBatch();
-      if (records === undefined) break;
-      if (records.length === 0) {
-        if (reader.ended) {
-          shard.closed = true;
-          break;
+      let records = pending.shift();
+      if (records === undefined) {
+        const read = await reader.readBatch();
+        if (read === undefined) break;
+        if (read.length === 0) {
+          if (reader.ended) {
+            shard.closed = true;
+            break;
+          }
+          await sleep(this.opts.pollIntervalMs, signal);
+          continue;
         }
-        await sleep(this.opts.pollIntervalMs, signal);
-        continue;
+        records = read;
       }
-      retry = await delivery.deliver(shard, context, records, retry);
-      if (retry !== undefined) {
-        await sleep(redeliveryDelayMs(retry.attempts, this.opts.retryPolicy, this.opts.random), signal);
+      const next = await delivery.deliver(shard, context, records, retry);
+      retry = next?.retry;
+      if (next !== undefined) {
+        if (next.backoff) {
+          await sleep(
+            redeliveryDelayMs(next.retry.attempts, this.opts.retryPolicy, this.opts.random),
+            signal,
+          );
+        }
         if (signal.aborted) break;
-        await reader.seek({ type: 'AT_SEQUENCE_NUMBER', sequenceNumber: retry.sequenceNumber });
+        if (next.batches !== undefined) {
+          pending = [...next.batches, ...pending];
+        } else {
+          pending = [];
+          await reader.seek({ type: 'AT_SEQUENCE_NUMBER', sequenceNumber: next.retry.sequenceNumber });
+        }
       }
-      shard.busy = retry !== undefined;
+      shard.busy = retry !== undefined || pending.length > 0;
     }
   }
 }

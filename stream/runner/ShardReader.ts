@@ -93,6 +93,7 @@ export class ShardReader {
       const issuedAt = Date.now();
       try {
         const out = await client.send(new GetRecordsCommand({ ShardIterator: current, Limit: limit }));
+        retry.health?.answered();
         const records = out.Records ?? [];
         // Set together once the answer is in: caughtUp() must never pair a new poll time with an old result.
         shard.lastPollAt = issuedAt;
@@ -100,11 +101,13 @@ export class ShardReader {
         shard.millisBehindLatest = out.MillisBehindLatest;
         const last = records.at(-1)?.SequenceNumber;
         if (last !== undefined) {
+          shard.lastReadSequenceNumber = last;
           this.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last };
           this.opts.onRecords();
         }
         return { records, nextIterator: out.NextShardIterator ?? undefined };
       } catch (err) {
+        retry.health?.failed(err);
         if (err instanceof Error && err.name === 'ExpiredIteratorException') {
           current = await this.getIterator();
           continue;

@@ -1,10 +1,11 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
-import type { DeadLetterEntry } from './types.js';
+import type { DeadLetterCondition, DeadLetterEntry } from './types.js';
 
 /** Why and where records were given up on; the same for every record of one batch. */
 export interface DeadLetterContext {
   streamName: string;
   shardId: string;
+  condition: DeadLetterCondition;
   reason: string;
   attempts: number;
   /** ISO-8601 time of the decision. */
@@ -19,6 +20,7 @@ export function deadLetterEntries(records: readonly _Record[], ctx: DeadLetterCo
     sequenceNumber: r.SequenceNumber ?? '',
     partitionKey: r.PartitionKey ?? '',
     data: r.Data ?? new Uint8Array(),
+    condition: ctx.condition,
     reason: ctx.reason,
     attempts: ctx.attempts,
     time: ctx.time,

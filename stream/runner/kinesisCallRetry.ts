@@ -1,5 +1,6 @@
 import { isRetryableKinesisError } from '../../kernel/awsErrors.js';
 import { backoffDelay, sleep } from '../../kernel/backoff.js';
+import type { EngineHealth } from './EngineHealth.js';
 
 /** How the runner's calls to Kinesis wait and give up: until the runner stops, with full-jitter backoff. */
 export interface KinesisCallRetry {
@@ -8,6 +9,8 @@ export interface KinesisCallRetry {
   /** Longest wait after a throttled or failed call. */
   maxDelayMs: number;
   random: () => number;
+  /** Told the outcome of every call, to tell an unreachable endpoint from a busy one. */
+  health?: EngineHealth;
 }
 
 /** First wait after a failed Kinesis call, doubled per attempt up to maxDelayMs. */
@@ -28,8 +31,11 @@ export function backOffAfterFailedCall(attempt: number, retry: KinesisCallRetry)
 export async function callKinesis<T>(call: () => Promise<T>, retry: KinesisCallRetry): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      const answer = await call();
+      retry.health?.answered();
+      return answer;
     } catch (err) {
+      retry.health?.failed(err);
       if (!isRetryableKinesisError(err) || retry.signal.aborted) throw err;
       await backOffAfterFailedCall(attempt, retry);
     }

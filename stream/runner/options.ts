@@ -5,10 +5,14 @@ import type {
   CheckpointStore,
   DeadLetterSink,
   KinesisBatchHandler,
+  RunnerNotice,
   StartingPosition,
 } from './types.js';
 
-/** Options for the EventSourceRunner; names and defaults follow Lambda's event source mapping. */
+/**
+ * Options for the EventSourceRunner; names, ranges and defaults follow Lambda's event source mapping
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+ */
 export interface EventSourceRunnerOptions {
   client: KinesisClient;
   streamName: string;
@@ -17,8 +21,23 @@ export interface EventSourceRunnerOptions {
   batchSize?: number;
   /** How long to gather records before invoking, 0 to 300,000 ms; default 0 (invoke with what one read returns). */
   batchingWindowMs?: number;
-  /** Redeliveries of a failing batch before its records are dead-lettered; -1 retries forever; default 3. */
+  /**
+   * MaximumRetryAttempts: retries of a batch the function failed before its failing records go to the dead letter,
+   * 0 to 10,000; default -1, as in Lambda: retried until the records expire (maxRecordAgeSeconds, else retention).
+   */
   maxRetryAttempts?: number;
+  /**
+   * MaximumRecordAgeInSeconds: records older than this (by ApproximateArrivalTimestamp) go to the dead letter
+   * unseen by the function, whether read late or retried too long; -1 or 60 to 604,800; default -1 (no limit).
+   */
+  maxRecordAgeSeconds?: number;
+  /** BisectBatchOnFunctionError: a batch the function failed is split in two and each half retried; default false. */
+  bisectBatchOnFunctionError?: boolean;
+  /**
+   * ReportBatchItemFailures (FunctionResponseTypes): the handler's batchItemFailures are honoured; default false,
+   * as in Lambda, which then counts any answer that is not an error as a complete success.
+   */
+  reportBatchItemFailures?: boolean;
   startingPosition: StartingPosition;
   checkpointStore: CheckpointStore;
   deadLetter: DeadLetterSink;
@@ -32,10 +51,20 @@ export interface EventSourceRunnerOptions {
   region?: string;
   /** invokeIdentityArn of the events; default a role in the stream's account. */
   invokeIdentityArn?: string;
+  /**
+   * Not Lambda's: how long the Kinesis endpoint may stay unreachable (connections refused or reset) before the
+   * runner stops with RUNNER_ENGINE_UNREACHABLE; default undefined: calls are retried until stop(), the outage
+   * showing in stats() and in notices meanwhile.
+   */
+  enginePatienceMs?: number;
   onBatch?: (stats: BatchStats) => void;
   /** Called once when a shard loop fails for good (e.g. the stream was deleted); all loops then stop. */
   onError?: (err: unknown) => void;
+  /** Called when something happens that a person watching should know: the engine unreachable or back, a recreated stream. */
+  onNotice?: (notice: RunnerNotice) => void;
   random?: () => number;
+  /** The clock that record ages are measured with; default Date.now. */
+  now?: () => number;
 }
 
 /** Options for the EventSourceRunner's waitForIdle. */
@@ -54,18 +83,27 @@ export type ResolvedRunnerOptions = EventSourceRunnerOptions &
       | 'batchSize'
       | 'batchingWindowMs'
       | 'maxRetryAttempts'
+      | 'maxRecordAgeSeconds'
+      | 'bisectBatchOnFunctionError'
+      | 'reportBatchItemFailures'
       | 'pollIntervalMs'
       | 'retryDelayMs'
       | 'maxRetryDelayMs'
       | 'random'
+      | 'now'
     >
   >;
 
-/** Lambda's event source mapping limits (CreateEventSourceMapping: BatchSize, MaximumBatchingWindowInSeconds, MaximumRetryAttempts). */
+/**
+ * Lambda's event source mapping limits (CreateEventSourceMapping: BatchSize, MaximumBatchingWindowInSeconds,
+ * MaximumRetryAttempts, MaximumRecordAgeInSeconds, whose values from 0 to 59 Lambda refuses).
+ */
 export const RUNNER_LIMITS = {
   maxBatchSize: 10_000,
   maxBatchingWindowMs: 300_000,
   maxRetryAttempts: 10_000,
+  minRecordAgeSeconds: 60,
+  maxRecordAgeSeconds: 604_800,
   maxPollIntervalMs: 3_600_000,
 } as const;
 
@@ -75,11 +113,15 @@ export function resolveRunnerOptions(opts: EventSourceRunnerOptions): ResolvedRu
     ...opts,
     batchSize: opts.batchSize ?? 100,
     batchingWindowMs: opts.batchingWindowMs ?? 0,
-    maxRetryAttempts: opts.maxRetryAttempts ?? 3,
+    maxRetryAttempts: opts.maxRetryAttempts ?? -1,
+    maxRecordAgeSeconds: opts.maxRecordAgeSeconds ?? -1,
+    bisectBatchOnFunctionError: opts.bisectBatchOnFunctionError ?? false,
+    reportBatchItemFailures: opts.reportBatchItemFailures ?? false,
     pollIntervalMs: opts.pollIntervalMs ?? 1_000,
     retryDelayMs: opts.retryDelayMs ?? 200,
     maxRetryDelayMs: opts.maxRetryDelayMs ?? 10_000,
     random: opts.random ?? Math.random,
+    now: opts.now ?? Date.now,
   };
   validate(resolved);
   return resolved;
@@ -95,7 +137,24 @@ function validate(opts: ResolvedRunnerOptions): void {
   intIn('batchSize', opts.batchSize, 1, RUNNER_LIMITS.maxBatchSize);
   intIn('batchingWindowMs', opts.batchingWindowMs, 0, RUNNER_LIMITS.maxBatchingWindowMs);
   intIn('maxRetryAttempts', opts.maxRetryAttempts, -1, RUNNER_LIMITS.maxRetryAttempts);
+  const age = opts.maxRecordAgeSeconds;
+  if (
+    age !== -1 &&
+    !(
+      Number.isInteger(age) &&
+      age >= RUNNER_LIMITS.minRecordAgeSeconds &&
+      age <= RUNNER_LIMITS.maxRecordAgeSeconds
+    )
+  ) {
+    problems.push(
+      `maxRecordAgeSeconds must be -1 or an integer from ${RUNNER_LIMITS.minRecordAgeSeconds} to ${RUNNER_LIMITS.maxRecordAgeSeconds}, got ${age}`,
+    );
+  }
   intIn('pollIntervalMs', opts.pollIntervalMs, 0, RUNNER_LIMITS.maxPollIntervalMs);
+  const patience = opts.enginePatienceMs;
+  if (patience !== undefined && !(patience >= 0)) {
+    problems.push(`enginePatienceMs must be a number >= 0, got ${patience}`);
+  }
   if (opts.startingPosition !== 'TRIM_HORIZON' && opts.startingPosition !== 'LATEST') {
     problems.push(`startingPosition must be TRIM_HORIZON or LATEST, got ${String(opts.startingPosition)}`);
   }

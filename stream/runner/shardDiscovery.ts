@@ -5,6 +5,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { callKinesis, type KinesisCallRetry } from './kinesisCallRetry.js';
+import type { StreamIdentity } from './types.js';
 
 /** A shard and the shards it was split or merged from, which must be read to their end before it. */
 export interface ShardLineage {
@@ -12,17 +13,25 @@ export interface ShardLineage {
   parentIds: string[];
 }
 
-/** The stream's ARN as DescribeStreamSummary reports it ('' when the answer has none). */
-export async function describeStreamArn(
+/**
+ * The stream's identity as DescribeStreamSummary reports it: its ARN and its creation time, which tells a stream
+ * deleted and created again under the same name from the one checkpoints were kept for ('' where the answer has none).
+ */
+export async function describeStream(
   client: KinesisClient,
   streamName: string,
   retry: KinesisCallRetry,
-): Promise<string> {
+): Promise<StreamIdentity> {
   const summary = await callKinesis(
     () => client.send(new DescribeStreamSummaryCommand({ StreamName: streamName })),
     retry,
   );
-  return summary.StreamDescriptionSummary?.StreamARN ?? '';
+  const description = summary.StreamDescriptionSummary;
+  return {
+    streamName,
+    streamArn: description?.StreamARN ?? '',
+    createdAt: description?.StreamCreationTimestamp?.toISOString() ?? '',
+  };
 }
 
 /** Every shard of the stream, open and closed, with its parents (ListShards, all pages). */

@@ -8,13 +8,39 @@ export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 // biome-ignore lint/suspicious/noConfusingVoidType: the aws-lambda KinesisStreamHandler contract; async handlers that return nothing must fit.
 export type KinesisBatchHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
-/** Keeps, per stream and shard, the sequence number of the last record handled. */
-export interface CheckpointStore {
-  /** The last handled sequence number, or undefined when the shard was never checkpointed. */
-  load(streamName: string, shardId: string): Promise<string | undefined>;
-  /** Records that every record up to and including `sequenceNumber` is handled. */
-  save(streamName: string, shardId: string, sequenceNumber: string): Promise<void>;
+/**
+ * Which stream a checkpoint belongs to. A stream deleted and created again keeps its name and ARN but starts
+ * its shards and sequence numbers afresh, so the creation time is part of the identity.
+ */
+export interface StreamIdentity {
+  streamName: string;
+  streamArn: string;
+  /** StreamCreationTimestamp from DescribeStreamSummary, ISO-8601; '' when the service reports none. */
+  createdAt: string;
 }
+
+/** What a CheckpointStore holds for one stream. */
+export interface StoredCheckpoints {
+  /** Shard id -> sequence number of the last record handled. */
+  shards: Record<string, string>;
+  /**
+   * Checkpoints kept for an earlier stream with the same ARN (deleted and created again since): not returned
+   * in `shards`, and dropped at the first save for this stream.
+   */
+  replaced?: { createdAt: string; shards: number };
+}
+
+/** Keeps, per stream (by identity) and shard, the sequence number of the last record handled. */
+export interface CheckpointStore {
+  /** Every shard checkpoint of this very stream; none for a stream never checkpointed. */
+  load(stream: StreamIdentity): Promise<StoredCheckpoints>;
+  /** Records that every record of the shard up to and including `sequenceNumber` is handled. */
+  save(stream: StreamIdentity, shardId: string, sequenceNumber: string): Promise<void>;
+}
+
+/** Why records were given up on: the conditions Lambda names in its on-failure invocation records. */
+export const DEAD_LETTER_CONDITIONS = ['RetryAttemptsExhausted', 'RecordAgeExceeded'] as const;
+export type DeadLetterCondition = (typeof DEAD_LETTER_CONDITIONS)[number];
 
 /** A record that gave up retrying, with the raw bytes as read from the stream. */
 export interface DeadLetterEntry {
@@ -23,9 +49,11 @@ export interface DeadLetterEntry {
   sequenceNumber: string;
   partitionKey: string;
   data: Uint8Array;
-  /** The handler's error message, or why the batch response failed the record. */
+  /** RetryAttemptsExhausted (the function kept failing) or RecordAgeExceeded (older than MaximumRecordAgeInSeconds). */
+  condition: DeadLetterCondition;
+  /** The handler's error message, why the batch response failed the record, or how old the record was. */
   reason: string;
-  /** Deliveries of the batch that started at the lowest failed record. */
+  /** Counted deliveries of the batch that started at the lowest failed record (splits by bisection not counted). */
   attempts: number;
   /** ISO-8601 time the record was dead-lettered. */
   time: string;
@@ -52,7 +80,7 @@ export interface BatchStats {
   succeeded: number;
   /** Records of this batch sent to the dead letter. */
   deadLettered: number;
-  /** Delivery number of the batch's first record (1 = first delivery). */
+  /** 1 + the retries counted so far for the batch's first record (1 = first delivery; a bisection is not a retry). */
   attempt: number;
   handlerMs: number;
   millisBehindLatest: number | undefined;
@@ -68,6 +96,16 @@ export interface ShardStats {
   lastPollRecords: number;
   /** The shard was closed by a reshard and read to its end. */
   closed: boolean;
+  /** Sequence number of the last record read from the shard, handled or not. */
+  lastReadSequenceNumber: string | undefined;
+}
+
+/** Whether the Kinesis endpoint answers. */
+export interface EngineStats {
+  /** Epoch ms of the first failed connection of the outage going on; undefined while calls get answers. */
+  unreachableSince: number | undefined;
+  /** The last connection error of the outage. */
+  lastError: string | undefined;
 }
 
 /** Totals since start(). */
@@ -81,4 +119,14 @@ export interface RunnerStats {
   deadLettered: number;
   batches: number;
   shards: Record<string, ShardStats>;
+  engine: EngineStats;
 }
+
+/** What the runner tells its owner as it happens, for a log line. */
+export type RunnerNotice =
+  /** A call could not reach the Kinesis endpoint (connection refused or reset): calls are retried meanwhile. */
+  | { kind: 'engineUnreachable'; since: number; error: string; patienceMs: number | undefined }
+  /** The endpoint answers again after `downMs`. */
+  | { kind: 'engineReachable'; downMs: number }
+  /** The stream was deleted and created again since the checkpoints were kept: it is read from its start position. */
+  | { kind: 'streamRecreated'; streamName: string; createdAt: string; previousCreatedAt: string };

@@ -12,6 +12,7 @@ export interface MachineOptions {
   seed: number;
   qualityType: QualityType;
   startTime: number;
+  /** This machine's time between two readings (ms). */
   intervalMs: number;
   replaceToolOnOsf: boolean;
 }
@@ -37,9 +38,10 @@ export class Machine {
   readonly firmware: string;
   /** Offset of this machine's readings within each interval, so the fleet does not report in lockstep. */
   readonly phaseMs: number;
+  /** Time between two of this machine's readings (ms). */
+  readonly intervalMs: number;
   private readonly random: Random;
   private readonly startTime: number;
-  private readonly intervalMs: number;
   private readonly wearPerProcess: number;
   private readonly replaceToolOnOsf: boolean;
   /** Standardized air temperature. */
@@ -70,7 +72,12 @@ export class Machine {
 
   /** Epoch milliseconds of this machine's next reading (whole ms: Avro timestamp-millis is a long). */
   get nextTimestamp(): number {
-    return Math.round(this.startTime + this.phaseMs + this.sequenceNumber * this.intervalMs);
+    return Math.round(this.nextTime);
+  }
+
+  /** The unrounded time of the next reading, which orders the fleet's readings exactly. */
+  get nextTime(): number {
+    return this.startTime + this.phaseMs + this.sequenceNumber * this.intervalMs;
   }
 
   /** Runs one process and returns its reading (true values) and labels. */

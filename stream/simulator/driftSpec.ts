@@ -1,3 +1,4 @@
+import { DURATION_UNITS_MS, formatDuration } from './duration.js';
 import { SimulatorError } from './errors.js';
 import {
   DRIFT_FEATURES,
@@ -7,10 +8,17 @@ import {
   type DriftKind,
 } from './types.js';
 
-const RELATIVE_TIME = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const RELATIVE_TIME = /^\+(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const FRACTION = /^(\d+(?:\.\d+)?)%$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The reading time a run covers: its first reading slot and, unless it runs on live, its last reading. */
+export interface RunSpan {
+  start: number;
+  /** Absent for a run that goes on live until stopped. */
+  end?: number;
+}
 
 /**
  * Parses a drift flag of the form
@@ -21,12 +29,16 @@ const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * - kind: offset | scale | noise | stuck; amount is a number, required except for stuck (where it is
  *   optional and ignored); noise needs amount >= 0
  * - devices: comma-separated device ids (e.g. M-0001,M-0002); every machine when left out
- * - time: an ISO-8601 instant with zone (2026-01-01T00:10:00Z) or +<n><ms|s|m|h> after `startTime`
+ * - time: an ISO-8601 instant with zone (2026-01-01T00:10:00Z), +<n><ms|s|m|h|d> after the run's start, or
+ *   <n>% of the run (0% its first reading, 100% its last; needs a run with an end)
  *
  * Examples: `torqueNm:offset:5@2026-01-01T00:10:00Z`, `airTemperatureK:stuck@+600s`,
- * `torqueNm:scale:1.3:M-0001,M-0002@+0s`. Throws SimulatorError naming the bad part.
+ * `torqueNm:scale:1.3:M-0001,M-0002@+0s`, `torqueNm:offset:8@50%`. Given a run's span (an object), a drift
+ * that would start before its first reading or after its last one is refused: it would silently do nothing,
+ * or drift a sensor from before the run. A bare number is only the base of relative times. Throws
+ * SimulatorError naming the bad part.
  */
-export function parseDriftSpec(text: string, startTime?: number): DriftInjection {
+export function parseDriftSpec(text: string, run?: number | RunSpan): DriftInjection {
   const fail = (why: string): never => {
     throw new SimulatorError('INVALID_DRIFT_SPEC', `invalid drift spec "${text}": ${why}`);
   };
@@ -68,25 +80,45 @@ export function parseDriftSpec(text: string, startTime?: number): DriftInjection
   }
   if (rest.length > 0) return fail(`unexpected "${rest.join(':')}" after the device list`);
 
-  const fromTime = parseTime(time, startTime, fail);
+  const span = typeof run === 'number' ? { start: run } : run;
+  const fromTime = parseTime(time, span, fail);
+  if (typeof run === 'object') checkWithinRun(fromTime, run, fail);
   return machines === undefined
     ? { feature, kind, amount, fromTime }
     : { feature, kind, amount, machines, fromTime };
 }
 
-function parseTime(time: string, startTime: number | undefined, fail: (why: string) => never): number {
+function parseTime(time: string, span: RunSpan | undefined, fail: (why: string) => never): number {
   if (time === '') return fail('missing time after "@"');
   const relative = RELATIVE_TIME.exec(time);
   if (relative) {
-    if (startTime === undefined) return fail(`relative time "${time}" needs the simulation's start time`);
-    const unit = relative[2] as keyof typeof UNIT_MS;
-    return startTime + Math.round(Number(relative[1]) * UNIT_MS[unit]);
+    if (span === undefined) return fail(`relative time "${time}" needs the simulation's start time`);
+    const unit = relative[2] as keyof typeof DURATION_UNITS_MS;
+    return span.start + Math.round(Number(relative[1]) * DURATION_UNITS_MS[unit]);
+  }
+  const fraction = FRACTION.exec(time);
+  if (fraction) {
+    const share = Number(fraction[1]) / 100;
+    if (span?.end === undefined) return fail(`"${time}" needs a run with a known end (not --follow)`);
+    if (share > 1) return fail(`"${time}" is past the end of the run (at most 100%)`);
+    return span.start + Math.round(share * (span.end - span.start));
   }
   const absolute = Date.parse(time);
   if (!ISO_TIME.test(time) || Number.isNaN(absolute)) {
-    return fail(`time "${time}" is neither +<n><ms|s|m|h> nor an ISO-8601 instant with a zone`);
+    return fail(`time "${time}" is neither +<n><ms|s|m|h|d>, <n>% nor an ISO-8601 instant with a zone`);
   }
   return absolute;
+}
+
+function checkWithinRun(fromTime: number, run: RunSpan, fail: (why: string) => never): void {
+  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const covers =
+    run.end === undefined
+      ? `the run starts at ${iso(run.start)} and goes on live`
+      : `the run covers ${iso(run.start)} to ${iso(run.end)}; use @+0h to @+${formatDuration(run.end - run.start)} or @0% to @100%`;
+  if (fromTime < run.start) fail(`it starts at ${iso(fromTime)}, before the run's first reading (${covers})`);
+  if (run.end !== undefined && fromTime > run.end)
+    fail(`it starts at ${iso(fromTime)}, after the run's last reading (${covers})`);
 }
 
 function looksNumeric(text: string): boolean {

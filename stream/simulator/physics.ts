@@ -28,14 +28,20 @@ export function powerW(torqueNm: number, rotationalSpeedRpm: number): number {
   return (torqueNm * rotationalSpeedRpm * 2 * Math.PI) / 60;
 }
 
-/** The failure modes that are a function of one process's values: HDF, PWF and OSF. */
+/**
+ * The failure modes that are a function of one process's values: HDF, PWF and OSF. Each rule compares the
+ * reading's own doubles, as the AI4I labels were generated and as the model decides dT (model/features.ts,
+ * `delta_below_hdf_limit`; model/artifacts/README.md, "The dT = 8.6 K decision"): a difference displayed as
+ * 8.6 K is HDF when its float64 value is below 8.6 (310.7 - 302.1 = 8.5999999999999659) and not when it is
+ * above (310.6 - 302.0 = 8.6000000000000227). On the training file this reproduces all 8,000 rows' HDF, PWF
+ * and OSF labels; comparing in exact tenths would mislabel 10 of its HDF rows.
+ */
 export function deterministicFailures(values: MachineReading): { HDF: boolean; PWF: boolean; OSF: boolean } {
-  // Compare in tenths so 308.6 - 300.0 is exactly 8.6, as in the dataset, not 8.600000000000023.
-  const deltaTenths = Math.round(values.processTemperatureK * 10) - Math.round(values.airTemperatureK * 10);
-  const HDF = deltaTenths < HDF_MAX_DELTA_K * 10 && values.rotationalSpeedRpm < HDF_MAX_SPEED_RPM;
+  const HDF =
+    values.processTemperatureK - values.airTemperatureK < HDF_MAX_DELTA_K &&
+    values.rotationalSpeedRpm < HDF_MAX_SPEED_RPM;
   const power = powerW(values.torqueNm, values.rotationalSpeedRpm);
   const PWF = power < PWF_MIN_POWER_W || power > PWF_MAX_POWER_W;
-  const strainTenths = Math.round(values.torqueNm * 10) * Math.round(values.toolWearMin);
-  const OSF = strainTenths > OSF_THRESHOLD_MIN_NM[values.qualityType] * 10;
+  const OSF = values.toolWearMin * values.torqueNm > OSF_THRESHOLD_MIN_NM[values.qualityType];
   return { HDF, PWF, OSF };
 }

@@ -40,8 +40,16 @@ export interface SimulatorOptions {
   seed: number;
   /** Epoch milliseconds of the fleet's first reading slot. */
   startTime: number;
-  /** Milliseconds between two readings of one machine; the fleet's readings interleave within it. */
+  /**
+   * Milliseconds between two readings of one machine; the fleet's readings interleave within it. With
+   * `maxIntervalMs`, the shortest interval a machine may have.
+   */
   intervalMs: number;
+  /**
+   * When set, each machine reports at an interval of its own, drawn once (from the seed) uniformly from
+   * [intervalMs, maxIntervalMs], as a real fleet's machines run processes of different lengths.
+   */
+  maxIntervalMs?: number;
   drift?: readonly DriftInjection[];
   qualityMix?: QualityMix;
   /**

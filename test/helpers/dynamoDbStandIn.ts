@@ -14,7 +14,7 @@ import { closeServer, isSigned, listenOnLoopback, readBody } from './httpStandIn
  * DynamoDB. Calls are recorded for assertions.
  */
 
-type Value = { S?: string; N?: string; BOOL?: boolean };
+type Value = { S?: string; N?: string; B?: string; BOOL?: boolean };
 type Item = Record<string, Value>;
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
@@ -164,8 +164,17 @@ function keyOf(item: Item): string {
 function itemBytes(item: Item): number {
   let bytes = 0;
   for (const [name, v] of Object.entries(item)) {
+    // Binary values travel base64-encoded and count by their decoded length
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
     bytes +=
-      Buffer.byteLength(name) + (v.S !== undefined ? Buffer.byteLength(v.S) : v.N !== undefined ? 21 : 1);
+      Buffer.byteLength(name) +
+      (v.S !== undefined
+        ? Buffer.byteLength(v.S)
+        : v.B !== undefined
+          ? Buffer.from(v.B, 'base64').byteLength
+          : v.N !== undefined
+            ? 21
+            : 1);
   }
   return bytes;
 }

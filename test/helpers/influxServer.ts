@@ -28,10 +28,11 @@ export interface InfluxSeries {
  */
 export class InfluxServer {
   private constructor(
-    private readonly serverProcess: ServerProcess,
+    private serverProcess: ServerProcess,
     readonly url: string,
     private readonly dir: string,
     private readonly options: InfluxServerOptions,
+    private readonly relaunch: () => ServerProcess,
   ) {}
 
   /** Starts influxd and resolves once /ping answers (and the admin user exists, when asked for). */
@@ -59,12 +60,29 @@ export class InfluxServer {
     const dir = mkdtempSync(join(tmpdir(), 'pfm-influxd-'));
     const configPath = join(dir, 'influxdb.conf');
     writeFileSync(configPath, influxConfig(dir, rpcPort, httpPort, options.admin !== undefined));
-    const child = spawn(influxd, ['run', '-config', configPath], {
-      env: { PATH: process.env.PATH, HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const serverProcess = new ServerProcess(child, options.stopTimeoutMs ?? 5_000);
-    return new InfluxServer(serverProcess, `http://${LOOPBACK}:${httpPort}`, dir, options);
+    const launch = (): ServerProcess => {
+      const child = spawn(influxd, ['run', '-config', configPath], {
+        env: { PATH: process.env.PATH, HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return new ServerProcess(child, options.stopTimeoutMs ?? 5_000);
+    };
+    return new InfluxServer(launch(), `http://${LOOPBACK}:${httpPort}`, dir, options, launch);
+  }
+
+  /**
+   * A real outage: stops influxd (SIGTERM, as an instance being replaced is stopped), keeping its data; until
+   * {@link restart}, connections to its port are refused.
+   */
+  async halt(): Promise<void> {
+    await this.serverProcess.stop();
+  }
+
+  /** Starts influxd again on the same ports with the same data (what it acknowledged before the halt is kept). */
+  async restart(): Promise<void> {
+    if (!this.serverProcess.exited) throw new Error('influxd is running: halt() it first');
+    this.serverProcess = this.relaunch();
+    await this.waitReady(this.options.readyTimeoutMs ?? 30_000);
   }
 
   private waitReady(timeoutMs: number): Promise<void> {

@@ -9,13 +9,29 @@ import {
 } from '../../infra/constants.js';
 import { PfmStack } from '../../infra/PfmStack.js';
 import { PfmError } from '../../kernel/errors.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, TIMESTREAM_SETTINGS } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const names = resourceNames();
+/** The handler of CDK's built-in custom-resource providers (not one of the pipeline's functions). */
+const CDK_PROVIDER_HANDLER = '__entrypoint__.handler';
+const CDK_PROVIDER_ROLE = /^Custom[A-Za-z]+CustomResourceProviderRole[0-9A-F]{8}$/;
+const CDK_PROVIDER_POLICY = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a JS template
+  'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+};
 
 function resourcesOf(type: string, settings = {}): Resources {
   return synth(settings).template.findResources(type) as Resources;
+}
+
+/** The one queue whose logical id starts with this construct path (CloudFormation names the queues). */
+function queueIdOf(idPrefix: string, settings = {}): string {
+  const found = Object.keys(synth(settings).template.findResources('AWS::SQS::Queue')).filter((id) =>
+    id.startsWith(idPrefix),
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as string;
 }
 
 function logicalIdOf(type: string, props: object, settings = {}): string {
@@ -63,10 +79,10 @@ describe('PfmStack: the inference function', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'pfm',
             PFM_MODEL_DIR: '/var/task/model/artifacts',
             PFM_MODEL_SEQUENCE: '1',
-            PFM_SINK: 'timestream',
-            TIMESTREAM_DATABASE: names.timestreamDatabase,
-            TIMESTREAM_TABLE: 'predictions',
-            TIMESTREAM_QUARANTINE_TABLE: 'quarantine',
+            // The default store: Timestream for InfluxDB.
+            PFM_SINK: 'influxdb',
+            INFLUXDB_DATABASE: 'predictions',
+            INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
           }),
         },
       },
@@ -89,18 +105,9 @@ describe('PfmStack: the inference function', () => {
         },
       },
     );
-    const queue = logicalIdOf(
-      'AWS::SQS::Queue',
-      { QueueName: names.inferenceFailures },
-      {
-        inference: {
-          batchSize: 250,
-          maxBatchingWindowSeconds: 2,
-          parallelizationFactor: 4,
-          retryAttempts: 5,
-        },
-      },
-    );
+    const queue = queueIdOf('InferenceOnFailure', {
+      inference: { batchSize: 250, maxBatchingWindowSeconds: 2, parallelizationFactor: 4, retryAttempts: 5 },
+    });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fn },
       BatchSize: 250,
@@ -109,12 +116,17 @@ describe('PfmStack: the inference function', () => {
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumRetryAttempts: 5,
-      MaximumRecordAgeInSeconds: 3600,
+      MaximumRecordAgeInSeconds: 86_400,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
     });
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: Match.objectLike({
+        QueueName: Match.absent(),
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+      }),
+    });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: names.inferenceFailures,
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
   });
@@ -135,7 +147,8 @@ describe('PfmStack: the drift function', () => {
       TumblingWindowInSeconds: 600,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      MaximumRetryAttempts: 3,
+      MaximumRetryAttempts: 500,
+      MaximumRecordAgeInSeconds: 86_400,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'processors/drift/index.handler',
@@ -176,7 +189,7 @@ describe('PfmStack: the drift state table and drift scores', () => {
   });
 
   it.each([
-    ['timestream', {}],
+    ['timestream', TIMESTREAM_SETTINGS],
     ['influxdb', INFLUX_SETTINGS],
   ])('points the drift function at the table with a lease past its timeout (%s)', (_n, settings) => {
     const { template } = synth(settings);
@@ -215,36 +228,53 @@ describe('PfmStack: the drift state table and drift scores', () => {
   });
 
   it('with Timestream, names the drift table and lets the drift function write only that table', () => {
-    const { template } = synth();
+    const { template } = synth(TIMESTREAM_SETTINGS);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'processors/drift/index.handler',
       Environment: {
         Variables: Match.objectLike({
           PFM_SINK: 'timestream',
-          TIMESTREAM_DATABASE: names.timestreamDatabase,
+          TIMESTREAM_DATABASE: { Ref: Match.stringLikeRegexp('^StoreDatabase') },
           TIMESTREAM_DRIFT_TABLE: 'drift_scores',
         }),
       },
     });
-    const write = driftStatements().find((s) => s.Action === 'timestream:WriteRecords');
+    const write = driftStatements(TIMESTREAM_SETTINGS).find((s) => s.Action === 'timestream:WriteRecords');
     expect(write?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreDriftTable/), 'Arn'] });
   });
 
-  it('with InfluxDB, keeps the drift function out of the store (metrics only) and off the token', () => {
+  it('with InfluxDB, puts the drift function in the VPC with the store, reading the token only', () => {
+    const { template } = synth(INFLUX_SETTINGS);
     const drift = Object.values(resourcesOf('AWS::Lambda::Function', INFLUX_SETTINGS)).find(
       (f) => f.Properties.Handler === 'processors/drift/index.handler',
     );
     const variables = (drift?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
       ?.Variables;
-    expect(variables).toBeDefined();
-    expect(variables?.PFM_SINK).toBe('influxdb');
+    expect(variables).toMatchObject({
+      PFM_SINK: 'influxdb',
+      INFLUXDB_DATABASE: 'predictions',
+      INFLUXDB_TOKEN_SECRET_ARN: { Ref: expect.stringMatching(/TokenSecret/) },
+    });
     expect(variables?.TIMESTREAM_DATABASE).toBeUndefined();
-    expect(drift?.Properties.VpcConfig).toBeUndefined();
-    expect(
-      driftStatements(INFLUX_SETTINGS).some((s) =>
-        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
-      ),
-    ).toBe(false);
+    expect(drift?.Properties.VpcConfig).toMatchObject({
+      SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/ClientSecurityGroup/), 'GroupId'] }],
+    });
+    const secrets = driftStatements(INFLUX_SETTINGS).filter((s) =>
+      [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+    );
+    expect(secrets.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    // What the drift function calls from inside the VPC, without a NAT: EventBridge and DynamoDB.
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.events']] },
+      VpcEndpointType: 'Interface',
+    });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+      VpcEndpointType: 'Gateway',
+    });
   });
 });
 
@@ -254,7 +284,7 @@ describe('PfmStack: Timestream sink', () => {
       sink: { kind: 'timestream', memoryRetentionHours: 12, magneticRetentionDays: 30 },
     });
     template.hasResourceProperties('AWS::Timestream::Database', {
-      DatabaseName: names.timestreamDatabase,
+      DatabaseName: Match.absent(),
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
     for (const table of ['predictions', 'quarantine', 'drift_scores']) {
@@ -278,10 +308,12 @@ describe('PfmStack: Timestream sink', () => {
   });
 
   it('keeps error reports in an encrypted, private, SSL-only bucket with access logs', () => {
-    const { template } = synth();
-    const bucket = logicalIdOf('AWS::S3::Bucket', {
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
-    });
+    const { template } = synth(TIMESTREAM_SETTINGS);
+    const bucket = logicalIdOf(
+      'AWS::S3::Bucket',
+      { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }) },
+      TIMESTREAM_SETTINGS,
+    );
     template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }),
       BucketEncryption: {
@@ -304,8 +336,34 @@ describe('PfmStack: Timestream sink', () => {
     });
   });
 
+  it('tells the alerts topic of every rejected-records report Timestream writes to that bucket', () => {
+    const { template } = synth(TIMESTREAM_SETTINGS);
+    const bucket = logicalIdOf(
+      'AWS::S3::Bucket',
+      { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'rejected-records/' }) },
+      TIMESTREAM_SETTINGS,
+    );
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucket },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: bucket }] } },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, TIMESTREAM_SETTINGS) },
+          InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('rejected') }),
+        }),
+      ],
+    });
+  });
+
   it('lets the inference function write only its two tables', () => {
-    const policies = resourcesOf('AWS::IAM::Policy');
+    const policies = resourcesOf('AWS::IAM::Policy', TIMESTREAM_SETTINGS);
     const inference = Object.entries(policies).find(([id]) => id.startsWith('InferenceHandlerRole'));
     expect(inference).toBeDefined();
     const document = inference?.[1].Properties.PolicyDocument as {
@@ -344,6 +402,55 @@ describe('PfmStack: InfluxDB sink', () => {
     });
   });
 
+  it('makes the token at deploy time with a custom resource in the VPC, rotates it, and starts no client before it', () => {
+    const { template } = synth(INFLUX_SETTINGS);
+    const tokenFn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/influxToken/index.handler' },
+      INFLUX_SETTINGS,
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/influxToken/index.handler',
+      VpcConfig: Match.objectLike({
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ClientSecurityGroup'), 'GroupId'] }],
+      }),
+      Environment: {
+        Variables: Match.objectLike({
+          INFLUXDB_ORG: 'pfm',
+          INFLUXDB_BUCKET: 'predictions',
+          INFLUXDB_DATABASE: 'predictions',
+          INFLUXDB_ADMIN_SECRET_ARN: { Ref: Match.stringLikeRegexp('AdminSecret') },
+          INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('TokenSecret') },
+        }),
+      },
+    });
+    const tokens = template.findResources('Custom::InfluxDbToken');
+    expect(Object.keys(tokens)).toHaveLength(1);
+    const [tokenId, token] = Object.entries(tokens)[0] as [
+      string,
+      { Properties: Record<string, unknown>; DependsOn: string[] },
+    ];
+    expect(token.Properties).toMatchObject({ Bucket: 'predictions', Organization: 'pfm' });
+    expect(token.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^StoreInflux/)]));
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('TokenSecret') },
+      RotationLambdaARN: { 'Fn::GetAtt': [tokenFn, 'Arn'] },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    // Every function that reads the token starts after it exists.
+    const functions = resourcesOf('AWS::Lambda::Function', INFLUX_SETTINGS) as Record<
+      string,
+      { Properties: { Handler?: string }; DependsOn?: string[] }
+    >;
+    for (const entry of ['inference', 'drift', 'agent']) {
+      const fn = Object.values(functions).find(
+        (f) => f.Properties.Handler === `processors/${entry}/index.handler`,
+      );
+      expect(fn?.DependsOn, entry).toContain(tokenId);
+    }
+  });
+
   it("points the functions at InfluxDB and puts the store's clients in the private subnets", () => {
     const { template } = synth(INFLUX_SETTINGS);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -372,8 +479,8 @@ describe('PfmStack: retraining events', () => {
   it('routes the drift events to the encrypted topic and to the retraining queue with a DLQ', () => {
     const { template } = synth(FULL_SETTINGS);
     const topic = logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS);
-    const queue = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingQueue }, FULL_SETTINGS);
-    const dlq = logicalIdOf('AWS::SQS::Queue', { QueueName: names.retrainingDlq }, FULL_SETTINGS);
+    const queue = queueIdOf('EventsRetrainingQueue', FULL_SETTINGS);
+    const dlq = queueIdOf('EventsRetrainingDlq', FULL_SETTINGS);
     template.hasResourceProperties('AWS::Events::EventBus', { Name: names.eventBus });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^EventsBus') },
@@ -392,7 +499,6 @@ describe('PfmStack: retraining events', () => {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: names.retrainingQueue,
       KmsMasterKeyId: Match.anyValue(),
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
     });
@@ -466,11 +572,13 @@ describe('PfmStack: the Bedrock agent', () => {
       Principal: 'bedrock.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Agent'), 'AgentArn'] },
     });
+    const guardrail = logicalIdOf('AWS::Bedrock::Guardrail', {}, FULL_SETTINGS);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           {
-            Action: 'bedrock:InvokeModel',
+            // pfm ask streams the final answer: the agent's role needs the streaming invocation too.
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
             Effect: 'Allow',
             Resource: {
               'Fn::Join': [
@@ -479,9 +587,51 @@ describe('PfmStack: the Bedrock agent', () => {
               ],
             },
           },
+          {
+            Action: 'bedrock:ApplyGuardrail',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [guardrail, 'GuardrailArn'] },
+          },
         ],
       },
     });
+  });
+
+  it('applies a pinned guardrail version and is invoked through an alias the stack outputs', () => {
+    const { template } = synth(FULL_SETTINGS);
+    const guardrail = logicalIdOf('AWS::Bedrock::Guardrail', {}, FULL_SETTINGS);
+    const version = logicalIdOf('AWS::Bedrock::GuardrailVersion', {}, FULL_SETTINGS);
+    template.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      ContentPolicyConfig: {
+        FiltersConfig: Match.arrayWith([
+          { Type: 'MISCONDUCT', InputStrength: 'HIGH', OutputStrength: 'HIGH' },
+          { Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Bedrock::Agent', {
+      GuardrailConfiguration: {
+        GuardrailIdentifier: { 'Fn::GetAtt': [guardrail, 'GuardrailId'] },
+        GuardrailVersion: { 'Fn::GetAtt': [version, 'Version'] },
+      },
+    });
+    const agent = logicalIdOf('AWS::Bedrock::Agent', {}, FULL_SETTINGS);
+    template.hasResourceProperties('AWS::Bedrock::AgentAlias', {
+      AgentId: { 'Fn::GetAtt': [agent, 'AgentId'] },
+      AgentAliasName: 'live',
+    });
+    template.hasOutput('AgentAliasId', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AgentAlias'), 'AgentAliasId'] },
+    });
+  });
+
+  it('grants the streaming invocation on an inference profile and its models too', () => {
+    const policies = Object.values(resourcesOf('AWS::IAM::Policy', INFLUX_SETTINGS)).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: { Action: unknown }[] }).Statement,
+    );
+    const bedrock = policies.filter((s) => [s.Action].flat().includes('bedrock:InvokeModel'));
+    expect(bedrock).toHaveLength(2);
+    for (const s of bedrock) expect([s.Action].flat()).toContain('bedrock:InvokeModelWithResponseStream');
   });
 });
 
@@ -495,7 +645,7 @@ describe('PfmStack: alarms', () => {
       Threshold: 60_000,
       AlarmActions: [topic],
     });
-    for (const fn of ['inference', 'drift', 'simulator', 'agent']) {
+    for (const fn of ['inference', 'drift', 'simulator', 'agent', 'influxToken']) {
       const id = logicalIdOf(
         'AWS::Lambda::Function',
         { Handler: Match.stringLikeRegexp(`/${fn}/index.handler$`) },
@@ -507,13 +657,8 @@ describe('PfmStack: alarms', () => {
         AlarmActions: [topic],
       });
     }
-    for (const queue of [
-      names.inferenceFailures,
-      names.driftFailures,
-      names.retrainingDlq,
-      names.retrainingRuleDlq,
-    ]) {
-      const id = logicalIdOf('AWS::SQS::Queue', { QueueName: queue }, FULL_SETTINGS);
+    for (const queue of ['InferenceOnFailure', 'DriftOnFailure', 'EventsRetrainingDlq', 'EventsRuleDlq']) {
+      const id = queueIdOf(queue, FULL_SETTINGS);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
@@ -539,15 +684,130 @@ describe('PfmStack: alarms', () => {
   });
 });
 
+describe('PfmStack: alarms on the stream and on every function', () => {
+  const alarms = () => Object.values(resourcesOf('AWS::CloudWatch::Alarm', FULL_SETTINGS));
+  const topic = () => ({
+    Ref: logicalIdOf('AWS::SNS::Topic', { TopicName: names.alertsTopic }, FULL_SETTINGS),
+  });
+
+  it('alarms on the stream: oldest unread record, throttled reads, throttled writes', () => {
+    const stream = { Ref: logicalIdOf('AWS::Kinesis::Stream', { Name: names.stream }, FULL_SETTINGS) };
+    const template = synth(FULL_SETTINGS).template;
+    for (const [metric, statistic, threshold] of [
+      ['GetRecords.IteratorAgeMilliseconds', 'Maximum', 60_000],
+      ['ReadProvisionedThroughputExceeded', 'Sum', 0],
+      ['WriteProvisionedThroughputExceeded', 'Sum', 0],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Kinesis',
+        MetricName: metric,
+        Statistic: statistic,
+        Threshold: threshold,
+        Dimensions: [{ Name: 'StreamName', Value: stream }],
+        AlarmActions: [topic()],
+        OKActions: [topic()],
+      });
+    }
+  });
+
+  it.each([
+    ['inference', 60],
+    ['drift', 120],
+    ['simulator', 60],
+    ['agent', 30],
+  ])('alarms on %s throttles and on a run past 80%% of its %i s timeout', (fn, timeoutSeconds) => {
+    const id = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: Match.stringLikeRegexp(`/${fn}/index.handler$`) },
+      FULL_SETTINGS,
+    );
+    const template = synth(FULL_SETTINGS).template;
+    const dimensions = [{ Name: 'FunctionName', Value: { Ref: id } }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Dimensions: dimensions,
+      Threshold: 0,
+      AlarmActions: [topic()],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Duration',
+      Statistic: 'Maximum',
+      Dimensions: dimensions,
+      Threshold: timeoutSeconds * 1000 * 0.8,
+      AlarmActions: [topic()],
+    });
+  });
+
+  it('alarms when a stream function cannot hand a given-up batch to its on-failure queue', () => {
+    const onFailure = alarms().filter((a) => a.Properties.MetricName === 'DestinationDeliveryFailures');
+    expect(onFailure).toHaveLength(2);
+    for (const a of onFailure) expect(a.Properties.AlarmActions).toEqual([topic()]);
+  });
+});
+
+describe('PfmStack: retries that outlast an outage', () => {
+  it.each(['inference', 'drift'])(
+    '%s reads the stream with the Solutions Constructs defaults: bisect, 500 retries, 24 h',
+    (fn) => {
+      const id = logicalIdOf('AWS::Lambda::Function', { Handler: `processors/${fn}/index.handler` });
+      synth().template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: id },
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 500,
+        MaximumRecordAgeInSeconds: 86_400,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    },
+  );
+});
+
+describe('PfmStack: reserved concurrency', () => {
+  it('reserves none by default (a new account with a quota of 10 refuses any reservation)', () => {
+    for (const fn of Object.values(resourcesOf('AWS::Lambda::Function', FULL_SETTINGS))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('caps the scoring function and keeps executions for the agent and the simulator when asked', () => {
+    const settings = {
+      ...FULL_SETTINGS,
+      inference: { reservedConcurrency: 20 },
+      agent: { ...FULL_SETTINGS.agent, reservedConcurrency: 5 },
+      simulator: { ...FULL_SETTINGS.simulator, reservedConcurrency: 1 },
+    };
+    const { template } = synth(settings);
+    for (const [fn, reserved] of [
+      ['processors/inference', 20],
+      ['processors/agent', 5],
+      ['stream/simulator', 1],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `${fn}/index.handler`,
+        ReservedConcurrentExecutions: reserved,
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/drift/index.handler',
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+});
+
 describe('PfmStack: every function', () => {
   it.each([
     ['default', {}],
     ['full', FULL_SETTINGS],
     ['influxdb', INFLUX_SETTINGS],
   ])('has the Powertools environment, active tracing and its own log group (%s)', (_name, settings) => {
-    const functions = resourcesOf('AWS::Lambda::Function', settings);
-    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(3);
-    for (const fn of Object.values(functions)) {
+    // The project's functions (PfmFunction): not CDK's built-in providers (CDK_PROVIDER_HANDLER) nor the
+    // Provider framework's relay function, both CDK's own.
+    const functions = Object.values(resourcesOf('AWS::Lambda::Function', settings)).filter(
+      (fn) =>
+        fn.Properties.Handler !== CDK_PROVIDER_HANDLER &&
+        String(fn.Properties.Handler).endsWith('/index.handler'),
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const fn of functions) {
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(vars.POWERTOOLS_SERVICE_NAME).toMatch(/^pfm-/);
       expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('pfm');
@@ -570,6 +830,8 @@ describe('PfmStack: least privilege', () => {
     'ec2:DeleteNetworkInterface',
     'ec2:AssignPrivateIpAddresses',
     'ec2:UnassignPrivateIpAddresses',
+    // Granted by CDK's RotationSchedule to every rotation function; it takes no resource.
+    'secretsmanager:GetRandomPassword',
   ]);
 
   it.each([
@@ -597,8 +859,11 @@ describe('PfmStack: least privilege', () => {
           }
         }
       }
-      for (const role of Object.values(resourcesOf('AWS::IAM::Role', settings))) {
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      for (const [id, role] of Object.entries(resourcesOf('AWS::IAM::Role', settings))) {
+        // CDK's own custom-resource providers (the VPC's default-security-group cleanup) come with the basic
+        // execution policy and no way to swap it; every role of ours has inline statements only.
+        const managed = CDK_PROVIDER_ROLE.test(id) ? [CDK_PROVIDER_POLICY] : undefined;
+        expect(role.Properties.ManagedPolicyArns, id).toEqual(managed);
       }
     },
   );

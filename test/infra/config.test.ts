@@ -7,13 +7,19 @@ describe('resolveStackConfig', () => {
     const c = resolveStackConfig({});
     expect(c.namePrefix).toBe('pfm');
     expect(c.stream).toEqual({ capacity: 'on-demand', retentionHours: 24, shardCount: undefined });
-    expect(c.sink).toEqual({ kind: 'timestream', memoryRetentionHours: 24, magneticRetentionDays: 365 });
+    // Timestream for InfluxDB: LiveAnalytics takes no new customers since 2025-06-20.
+    expect(c.sink).toMatchObject({ kind: 'influxdb', bucket: 'predictions', tokenRotationDays: 30 });
     expect(c.inference).toMatchObject({
       memoryMb: 1024,
       timeoutSeconds: 60,
       batchSize: 500,
-      retryAttempts: 3,
+      retryAttempts: 500,
+      maxRecordAgeSeconds: 86_400,
     });
+    expect(c.inference.reservedConcurrency).toBeUndefined();
+    expect(c.drift).toMatchObject({ retryAttempts: 500, maxRecordAgeSeconds: 86_400 });
+    expect(c.agent.reservedConcurrency).toBeUndefined();
+    expect(c.simulator.reservedConcurrency).toBeUndefined();
     expect(c.drift.tumblingWindowSeconds).toBe(300);
     expect(c.simulator.enabled).toBe(false);
     expect(c.agent.enabled).toBe(false);
@@ -36,10 +42,25 @@ describe('resolveStackConfig', () => {
       organization: 'pfm',
       bucket: 'predictions',
       multiAz: false,
+      tokenRotationDays: 30,
     });
   });
 
   const invalid: [string, unknown, string][] = [
+    // Combinations that cannot deploy, refused at synth rather than half-way through a deploy.
+    [
+      'an IOPS tier below its minimum storage',
+      { sink: { kind: 'influxdb', storageType: 'InfluxIOIncludedT2', allocatedStorageGb: 100 } },
+      'sink.allocatedStorageGb: storage type InfluxIOIncludedT2 needs at least 400 GB',
+    ],
+    ['a bucket InfluxDB reserves', { sink: { kind: 'influxdb', bucket: '_monitoring' } }, 'sink.bucket'],
+    ['a prefix ending with a dash (instance name pfm--influx)', { namePrefix: 'pfm-' }, 'namePrefix'],
+    ['a prefix with a double dash', { namePrefix: 'a--b' }, 'namePrefix'],
+    [
+      'token rotation over a year',
+      { sink: { kind: 'influxdb', tokenRotationDays: 400 } },
+      'sink.tokenRotationDays',
+    ],
     ['shard count with on-demand capacity', { stream: { shardCount: 2 } }, 'stream.shardCount'],
     ['zero shards', { stream: { capacity: 'provisioned', shardCount: 0 } }, 'stream.shardCount'],
     ['retention under a day', { stream: { retentionHours: 12 } }, 'stream.retentionHours'],
@@ -96,5 +117,15 @@ describe('resolveStackConfig', () => {
     expect(error).toBeInstanceOf(PfmError);
     expect((error as PfmError).code).toBe('CONFIG_INVALID');
     expect((error as PfmError).message).toContain(path);
+  });
+
+  it('refuses a reserved concurrency below what the provisioned stream feeds the function at once', () => {
+    const settings = {
+      stream: { capacity: 'provisioned', shardCount: 4 },
+      inference: { parallelizationFactor: 2, reservedConcurrency: 7 },
+    } as const;
+    expect(() => resolveStackConfig(settings)).toThrow(/inference\.reservedConcurrency.*at least .* = 8/);
+    const enough = { ...settings, inference: { parallelizationFactor: 2, reservedConcurrency: 8 } };
+    expect(resolveStackConfig(enough).inference.reservedConcurrency).toBe(8);
   });
 });

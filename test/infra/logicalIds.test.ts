@@ -28,6 +28,8 @@ const CASES: [string, PfmStackSettings, Record<string, string[]>][] = [
     { sink: { kind: 'timestream' } },
     {
       ...SHARED,
+      // The rejected-records report rule's dead-letter queue (new with this store's alerting).
+      'AWS::SQS::Queue': [...SHARED['AWS::SQS::Queue'], 'StoreRejectedReportsDlq8DFFA072'],
       'AWS::S3::Bucket': ['StoreAccessLogs087BBF22', 'StoreRejectedRecords2BF3BF7F'],
       'AWS::Timestream::Database': ['StoreDatabase0BD65C62'],
       'AWS::Timestream::Table': [

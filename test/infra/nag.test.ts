@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
-import { FULL_SETTINGS, INFLUX_SETTINGS, synth } from './synth.js';
+import { FULL_SETTINGS, INFLUX_SETTINGS, synth, testContext } from './synth.js';
 
 /** Every acknowledgement in the tree, with the construct it sits on. */
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -61,7 +61,7 @@ describe('cdk-nag AwsSolutions', () => {
     it('synthesizes the app of infra/app.ts with the plugin and no report', () => {
       const outdir = mkdtempSync(join(tmpdir(), 'pfm-nag-'));
       outdirs.push(outdir);
-      const { app } = buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+      const { app } = buildApp(new App({ outdir, context: testContext() }));
       // A failing policy validation makes synth throw with the report.
       expect(() => app.synth()).not.toThrow();
     });
@@ -69,7 +69,7 @@ describe('cdk-nag AwsSolutions', () => {
     it('fails the synth when a finding is not acknowledged', () => {
       const outdir = mkdtempSync(join(tmpdir(), 'pfm-nag-'));
       outdirs.push(outdir);
-      const { app, stack } = buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+      const { app, stack } = buildApp(new App({ outdir, context: testContext() }));
       // An unencrypted queue without a DLQ: SQS2, SQS3 and SQS4 findings the stack does not acknowledge.
       new sqs.Queue(stack, 'Unchecked', { encryption: sqs.QueueEncryption.UNENCRYPTED });
       expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);

@@ -35,8 +35,8 @@ describe('configSchema', () => {
 
   it('names the wrong variable in the drift and agent configurations', () => {
     expect(() => readDriftConfig({})).toThrow(/^invalid configuration: PFM_EVENT_BUS: /);
-    expect(() => readDriftConfig({ PFM_EVENT_BUS: 'bus', PFM_DRIFT_SHARDS: '0' })).toThrow(
-      /^invalid configuration: PFM_DRIFT_SHARDS: /,
+    expect(() => readDriftConfig({ PFM_EVENT_BUS: 'bus', PFM_DRIFT_WINDOW_MAX_SECONDS: '0' })).toThrow(
+      /^invalid configuration: PFM_DRIFT_WINDOW_MAX_SECONDS: /,
     );
     expect(() => readAgentConfig({ PFM_SINK: 'timestream' })).toThrow(
       /^invalid agent configuration: TIMESTREAM_DATABASE: required when PFM_SINK=timestream$/,

@@ -94,6 +94,20 @@ const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 const clock = (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
 /** @param {string} scope */
 const scopeName = (scope) => (scope.startsWith('quality:') ? `type ${scope.slice(8)}` : scope);
+/** @param {number} ms */
+const duration = (ms) =>
+  ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.round(ms / 60_000)} min`;
+/** A value at the precision a chart label needs: 12,345 · 41.7 · 0.35. @param {number} v */
+const tick = (v) =>
+  Math.abs(v) >= 1000
+    ? intFormat.format(v)
+    : Math.abs(v) >= 10
+      ? String(Math.round(v * 10) / 10)
+      : String(Math.round(v * 100) / 100);
 
 /** @param {string} path */
 async function getJson(path) {
@@ -121,6 +135,30 @@ function timeValues(u, ticks) {
       : { hour: '2-digit', minute: '2-digit' };
   return ticks.map((t) => new Date(t * 1000).toLocaleTimeString('en-GB', { ...format, hour12: false }));
 }
+
+/**
+ * Round ticks, at least two of them, between a scale's min and max: uPlot's own spacing can leave a short
+ * chart with a single tick, which gives no sense of scale.
+ * @param {any} _u @param {number} _axis @param {number} min @param {number} max
+ */
+function roundTicks(_u, _axis, min, max) {
+  if (!(max > min)) return [min];
+  const room = (max - min) / 2.5;
+  const magnitude = 10 ** Math.floor(Math.log10(room));
+  const step = [5, 2.5, 2, 1].map((m) => m * magnitude).find((x) => x <= room) ?? magnitude;
+  const out = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** A y axis with round ticks and labels at the precision they need. */
+const roundAxis = (extra = {}) =>
+  axis('s', {
+    splits: roundTicks,
+    values: (/** @type {any} */ _u, /** @type {number[]} */ t) => t.map(tick),
+    ...extra,
+  });
 
 /** @param {'s' | 'x'} [kind] */
 function axis(kind = 's', extra = {}) {
@@ -164,6 +202,9 @@ function dropChart(id) {
   state.charts.delete(id);
   document.getElementById(id)?.replaceChildren();
 }
+
+// The live charts, for a look from the browser console (and the browser test): pfmDashboard.charts.get(id).plot.
+/** @type {any} */ (globalThis).pfmDashboard = { charts: state.charts };
 
 const resize = new ResizeObserver(() => {
   for (const { plot, el } of state.charts.values()) {
@@ -270,7 +311,7 @@ function renderKpis(status, machines, drift, events) {
     tile(
       'Lag',
       int(p.lagRecords),
-      p.millisBehindLatest === null ? 'live runs only' : `${int(p.millisBehindLatest)} ms behind`,
+      p.lagMs === null ? 'live runs only' : `${duration(p.lagMs)} behind`,
       lagTone,
       p.lagRecords === null ? '' : 'rec',
     ),
@@ -397,6 +438,7 @@ function renderDetail(d) {
   byId('detail-note').textContent = m
     ? `type ${m.qualityType} · risk ${pct(m.risk)} · leading ${m.leadingMode} (${MODE_NAMES[/** @type {keyof MODE_NAMES} */ (m.leadingMode)]}) · ${d.alarms} alarm${d.alarms === 1 ? '' : 's'} in the last ${d.points} readings`
     : `${d.points} readings`;
+  const threshold = d.alarmThreshold;
   legend('detail-legend', [
     [`risk (mean of ${d.window})`, COLORS.text],
     ...MODES.map(
@@ -404,6 +446,9 @@ function renderDetail(d) {
     ),
     ['reading', 'rgba(139, 148, 158, 0.6)'],
     ['alarm', COLORS.bad, true],
+    ...(threshold === null
+      ? []
+      : /** @type {[string, string][]} */ ([[`alarm threshold ${pct(threshold)}`, COLORS.bad]])),
   ]);
   const c = d.columns;
   chart(
@@ -428,6 +473,8 @@ function renderDetail(d) {
         })),
         { label: 'risk', stroke: COLORS.text, width: 2.5 },
         { label: 'alarm', ...pointsOnly },
+        // A reading above the model's any-failure threshold is an alarm: the line shows how close the rest came.
+        { label: 'alarm threshold', stroke: COLORS.bad, width: 1.25, dash: [6, 4], points: { show: false } },
       ],
     }),
     [
@@ -436,6 +483,7 @@ function renderDetail(d) {
       ...MODES.map((mode) => c.modeMeans[/** @type {keyof typeof c.modeMeans} */ (mode)]),
       c.riskMean,
       c.alarm,
+      c.time.map(() => threshold),
     ],
     210,
   );
@@ -452,7 +500,7 @@ function renderDetail(d) {
       () => ({
         ...base(),
         scales: { x: { time: true } },
-        axes: [axis('x', { size: 24, space: 52 }), axis('s', { size: 42 })],
+        axes: [axis('x', { size: 24, space: 52 }), roundAxis({ size: 46 })],
         series: [{}, { stroke: color, width: 1.5, fill: `${color}1f` }],
       }),
       [c.time, values],
@@ -470,50 +518,84 @@ function renderFleet(fleet) {
     ? `${int(total)} predictions · ${int(alarms)} alarms (${((100 * alarms) / total).toFixed(1)}%) · by reading time`
     : '';
   legend('fleet-legend', [
-    ['alarms per interval', 'rgba(248, 81, 73, 0.75)'],
-    ['mean failure probability', COLORS.info],
+    ['alarms per interval (count)', 'rgba(248, 81, 73, 0.75)'],
+    ['mean failure probability (%)', COLORS.info],
   ]);
-  if (c.time.length === 0) dropChart('chart-fleet');
-  else
+  if (c.time.length === 0) {
+    dropChart('chart-fleet-alarms');
+    dropChart('chart-fleet-risk');
+  } else {
+    // Counts and probabilities on charts of their own: each axis means one thing.
     chart(
-      'chart-fleet',
+      'chart-fleet-alarms',
       () => ({
         ...base(),
         scales: {
           x: { time: true },
-          y: { range: [0, 1] },
-          n: {
+          y: {
             range: (/** @type {any} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => [
               0,
-              Math.max(4, max * 1.15),
+              Math.max(4, Math.ceil(max * 1.15)),
             ],
           },
         },
         axes: [
           axis('x'),
           axis('s', {
-            values: (/** @type {any} */ _u, /** @type {number[]} */ t) =>
-              t.map((v) => `${Math.round(v * 100)}%`),
+            size: 46,
+            splits: (
+              /** @type {any} */ u,
+              /** @type {number} */ i,
+              /** @type {number} */ min,
+              /** @type {number} */ max,
+            ) => roundTicks(u, i, min, max).filter((v) => Number.isInteger(v)),
+            values: (/** @type {any} */ _u, /** @type {number[]} */ t) => t.map((v) => int(v)),
           }),
-          axis('s', { scale: 'n', side: 1, grid: { show: false }, size: 40 }),
         ],
         series: [
           {},
           {
             label: 'alarms',
-            scale: 'n',
             stroke: 'rgba(248, 81, 73, 0.9)',
             fill: 'rgba(248, 81, 73, 0.45)',
             width: 0,
             paths: uPlot.paths.bars({ size: [0.75, 24] }),
             points: { show: false },
           },
-          { label: 'mean risk', stroke: COLORS.info, width: 2, fill: 'rgba(88, 166, 255, 0.08)' },
         ],
       }),
-      [c.time, c.alarms, c.meanRisk],
-      200,
+      [c.time, c.alarms],
+      120,
     );
+    chart(
+      'chart-fleet-risk',
+      () => ({
+        ...base(),
+        scales: {
+          x: { time: true },
+          // A fleet's mean probability sits low: scale to it (at most 100%) so its movements show.
+          y: {
+            range: (/** @type {any} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => [
+              0,
+              Math.min(1, Math.max(0.1, max * 1.25)),
+            ],
+          },
+        },
+        axes: [
+          axis('x'),
+          axis('s', {
+            size: 46,
+            splits: roundTicks,
+            values: (/** @type {any} */ _u, /** @type {number[]} */ t) =>
+              t.map((v) => `${Number((v * 100).toPrecision(3))}%`),
+          }),
+        ],
+        series: [{}, { label: 'mean risk', stroke: COLORS.info, width: 2, fill: 'rgba(88, 166, 255, 0.08)' }],
+      }),
+      [c.time, c.meanRisk],
+      120,
+    );
+  }
   const max = Math.max(
     1,
     ...MODES.map((m) => fleet.alarmsByMode[/** @type {keyof typeof fleet.alarmsByMode} */ (m)]),
@@ -678,6 +760,7 @@ function renderDrift(drift) {
           { class: 'feature', id: `box-drift-${p.feature}`, 'data-feature': p.feature },
           h('div', { class: 'fhead' }, h('span', { class: 'fname' }), h('span', { class: 'shift' })),
           h('div', { class: 'fsub' }),
+          h('div', { class: 'fstats' }),
           h('div', { class: 'chart', id: `drift-${p.feature}` }),
         ),
       ),
@@ -696,18 +779,79 @@ function renderFeature(p) {
   name.title = p.feature;
   const shift = /** @type {HTMLElement} */ (box.querySelector('.shift'));
   shift.textContent = l ? `${signed(l.meanShift)} sd` : '';
-  shift.className = `shift ${l && Math.abs(l.meanShift) >= 0.25 ? (l.breached ? 'state-DRIFT' : 'state-WARN') : 'muted'}`;
+  // Coloured against its limit when the run kept one: red past it, amber past half of it.
+  const shiftLimit = l?.limits?.meanShift;
+  const near = l
+    ? shiftLimit !== undefined
+      ? Math.abs(l.meanShift) > shiftLimit
+        ? 'state-DRIFT'
+        : Math.abs(l.meanShift) > shiftLimit / 2
+          ? 'state-WARN'
+          : 'muted'
+      : Math.abs(l.meanShift) >= 0.25
+        ? l.breached
+          ? 'state-DRIFT'
+          : 'state-WARN'
+        : 'muted'
+    : 'muted';
+  shift.className = `shift ${near}`;
   const sub = /** @type {HTMLElement} */ (box.querySelector('.fsub'));
   const unitFmt = (/** @type {number} */ x) =>
     Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
   sub.replaceChildren(
     l && l.mean !== null && p.reference
-      ? `mean ${unitFmt(l.mean)} vs ref ${unitFmt(p.reference.mean)} ± ${unitFmt(p.reference.std)} · `
-      : '',
-    l ? `PSI ${fixed(l.psi, 3)}` : '',
-    ' ',
+      ? `window mean ${unitFmt(l.mean)} vs reference ${unitFmt(p.reference.mean)} ± ${unitFmt(p.reference.std)}`
+      : l
+        ? `last window of ${int(l.n)} readings`
+        : '',
     ...(l?.breached
-      ? [h('span', { class: 'tag bad' }, l.tests.length ? `breached: ${l.tests.join(' ')}` : 'breached')]
+      ? [' ', h('span', { class: 'tag bad' }, l.tests.length ? `breached: ${l.tests.join(' ')}` : 'breached')]
+      : []),
+  );
+  // Each statistic against the value at which this window would breach it, so "PSI 0.80, OK" explains itself.
+  const stats = /** @type {HTMLElement} */ (box.querySelector('.fstats'));
+  const lim = l?.limits ?? null;
+  /** @param {string} name @param {string} value @param {string | null} limit @param {boolean} over @param {string} title */
+  const stat = (name, value, limit, over, title) =>
+    h(
+      'span',
+      { class: `stat${over ? ' over' : ''}`, title },
+      `${name} ${value}`,
+      limit === null ? null : h('span', { class: 'limit' }, ` / ${limit}`),
+    );
+  stats.replaceChildren(
+    ...(l
+      ? [
+          stat(
+            'shift',
+            `${signed(l.meanShift)} sd`,
+            lim ? `±${fixed(lim.meanShift, 2)}` : null,
+            lim !== null && Math.abs(l.meanShift) > lim.meanShift,
+            'window mean minus reference mean, in reference sd / the shift at which this window breaches',
+          ),
+          stat(
+            'PSI',
+            fixed(l.psi, 3),
+            lim?.psi != null ? fixed(lim.psi, 3) : null,
+            lim?.psi != null && l.psi > lim.psi,
+            'population stability index on the reference deciles / its limit for a window of this size',
+          ),
+          stat(
+            'var',
+            `×${fixed(l.varianceRatio, 2)}`,
+            lim ? `${fixed(lim.varianceRatio[0], 2)}–${fixed(lim.varianceRatio[1], 2)}` : null,
+            lim !== null &&
+              (l.varianceRatio < lim.varianceRatio[0] || l.varianceRatio > lim.varianceRatio[1]),
+            'window variance / reference variance, and the range a window of this size stays in',
+          ),
+          stat(
+            'CUSUM',
+            fixed(l.cusum, 2),
+            '1',
+            l.cusum >= 1,
+            'slow-drift detector, as a fraction of its alarm threshold (1 = alarm)',
+          ),
+        ]
       : []),
   );
   const zero = p.series.time.map(() => 0);
@@ -724,7 +868,7 @@ function renderFeature(p) {
           },
         },
       },
-      axes: [axis('x', { size: 24 }), axis('s', { size: 38 })],
+      axes: [axis('x', { size: 24 }), roundAxis({ size: 38 })],
       series: [
         {},
         {
@@ -741,9 +885,30 @@ function renderFeature(p) {
           points: { show: true, size: 4, fill: COLORS.info },
         },
         { label: 'breached', ...pointsOnly },
+        {
+          label: 'limit',
+          stroke: 'rgba(248, 81, 73, 0.55)',
+          width: 1,
+          dash: [2, 3],
+          points: { show: false },
+        },
+        {
+          label: '-limit',
+          stroke: 'rgba(248, 81, 73, 0.55)',
+          width: 1,
+          dash: [2, 3],
+          points: { show: false },
+        },
       ],
     }),
-    [p.series.time, zero, p.series.meanShift, p.series.breachedShift],
+    [
+      p.series.time,
+      zero,
+      p.series.meanShift,
+      p.series.breachedShift,
+      p.series.shiftLimit,
+      p.series.shiftLimit.map((x) => (x === null ? null : -x)),
+    ],
     110,
   );
 }

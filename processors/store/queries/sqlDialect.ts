@@ -72,17 +72,23 @@ export function timestreamTable(database: string, table: string): string {
   return `"${database}"."${table}"`;
 }
 
-/** The Timestream dialect: checked literals (see SqlDialect). */
-export function timestreamDialect(tables: TimestreamTables): SqlDialect {
+/**
+ * The Timestream dialect: checked literals (see SqlDialect). `sources` replace a table in FROM by a subquery over
+ * it (TimestreamQueries fills in the columns a fresh table has not had written yet).
+ */
+export function timestreamDialect(
+  tables: TimestreamTables,
+  sources: { predictions?: string; quarantine?: string } = {},
+): SqlDialect {
   const measure = (name: string): string => {
     if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name))
       throw new PfmError('CONFIG_INVALID', `invalid Timestream measure name "${name}"`);
     return `measure_name = '${name}'`;
   };
   return {
-    predictions: timestreamTable(tables.database, tables.predictions),
+    predictions: sources.predictions ?? timestreamTable(tables.database, tables.predictions),
     predictionsFilter: measure(tables.measureNames.predictions),
-    quarantine: timestreamTable(tables.database, tables.quarantine),
+    quarantine: sources.quarantine ?? timestreamTable(tables.database, tables.quarantine),
     quarantineFilter: measure(tables.measureNames.quarantine),
     quarantineTime: 'time',
     epochMs: (expr) => `to_milliseconds(${expr})`,

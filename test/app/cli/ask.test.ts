@@ -204,7 +204,7 @@ describe('pfm ask, locally (no agent configured)', () => {
     const empty = mkdtempSync(join(tmpdir(), 'pfm-ask-empty-'));
     try {
       await expect(ask(['anything at risk?', '--data', empty])).rejects.toThrow(
-        /no store at .*run "npm start"/,
+        /no run with data in .*run "npm start" first/,
       );
     } finally {
       rmSync(empty, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import {
   vi,
 } from 'vitest';
 import { parseReadingsCsv, scoreCommand } from '../../../app/cli/score.js';
+import { validateReading } from '../../../processors/inference/validateReading.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/model/readings.csv', import.meta.url));
 const HEADER =
@@ -182,6 +183,37 @@ describe('pfm score exit status and files', () => {
     expect(error).toHaveBeenCalled();
   });
 
+  it('rejects a negative torque with its line number and the reason the stream quarantines it for', async () => {
+    const input = join(dir, 'negative-torque.csv');
+    await writeFile(
+      input,
+      `${HEADER}\n1,L1,L,298.1,308.6,1551,42.8,0,0,0,0,0,0,0\n2,L2,L,298.1,308.6,1551,-12.5,0,0,0,0,0,0,0\n`,
+    );
+    const out = join(dir, 'negative-torque-out.csv');
+    expect(await scoreCommand(['--in', input, '--out', out])).toBe(2);
+    const reason = 'OUT_OF_RANGE: torqueNm=-12.5 outside the physical range [0, 500]';
+    expect(error).toHaveBeenCalledWith(`pfm score: line 3: ${reason}`);
+    expect((await readCsv(`${out}.rejects.csv`)).map((r) => [r.line, r.reason])).toEqual([['3', reason]]);
+    expect((await readCsv(out)).map((r) => r.UDI)).toEqual(['1']);
+    // One rule for every door: the stream's validation gives the same code and reason for the same values.
+    const stream = validateReading(
+      {
+        deviceId: 'L2',
+        timestamp: Date.UTC(2026, 0, 1),
+        sequenceNumber: 0,
+        firmware: 'fw',
+        qualityType: 'L',
+        airTemperatureK: 298.1,
+        processTemperatureK: 308.6,
+        rotationalSpeedRpm: 1551,
+        torqueNm: -12.5,
+        toolWearMin: 0,
+      },
+      Date.UTC(2026, 0, 1),
+    );
+    expect(stream && `${stream.code}: ${stream.reason}`).toBe(reason);
+  });
+
   it('exits 1 when the header lacks a reading column', async () => {
     const input = join(dir, 'badheader.csv');
     await writeFile(input, 'UDI,Type,Air temperature [K]\n1,L,300\n');
@@ -193,12 +225,12 @@ describe('pfm score exit status and files', () => {
 describe('parseReadingsCsv', () => {
   it('reads quoted fields and keeps blank lines out of the count', () => {
     const { rows, rejects } = parseReadingsCsv(
-      `\uFEFF${HEADER}\n"10",L1,L,298.1,308.6,1551,42.8,0,0,0,0,0,0,0\n\n11,"M,2",M,1e2,308.6,1551,42.8,-0,0,0,0,0,0,0\n`,
+      `\uFEFF${HEADER}\n"10",L1,L,298.1,308.6,1551,42.8,0,0,0,0,0,0,0\n\n11,"M,2",M,3e2,308.6,1551,42.8,-0,0,0,0,0,0,0\n`,
     );
     expect(rejects).toEqual([]);
     expect(rows.map((r) => [r.line, r.udi, r.reading.airTemperatureK])).toEqual([
       [2, '10', 298.1],
-      [4, '11', 100],
+      [4, '11', 300],
     ]);
   });
 

@@ -7,6 +7,7 @@ import { RISK_WINDOW } from '../../../app/dashboard/constants.js';
 import { startDashboard } from '../../../app/dashboard/server.js';
 import type { Dashboard } from '../../../app/dashboard/types.js';
 import { type PipelineSummary, runLocalPipeline } from '../../../app/pipeline/localPipeline.js';
+import { planReadingTime } from '../../../app/pipeline/readingTime.js';
 import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
 import { STORE_FILE } from '../../../processors/store/constants.js';
@@ -17,7 +18,17 @@ import { CHROMIUM, requireEngine, skipWithout } from '../../helpers/engines.js';
 // serves it), opened in headless Chromium. Debian's chromium (scripts/test-deps.sh installs it as root).
 
 const skip = skipWithout(CHROMIUM, 'the dashboard browser test (test/app/dashboard/dashboard.e2e.test.ts)');
-const SCREENSHOT = join(import.meta.dirname, '../../../test-output/dashboard.png');
+const SCREENSHOTS = join(import.meta.dirname, '../../../test-output');
+/** What the page exposes for inspection (app.js sets globalThis.pfmDashboard): its uPlot charts by element id. */
+interface PagePlot {
+  series: { label?: string }[];
+  data: unknown[][];
+  axes: { _splits?: number[] }[];
+}
+type Inspectable = { pfmDashboard: { charts: Map<string, { plot: PagePlot }> } };
+
+/** The widths the page is checked at: a laptop screen, and a narrow window where the grid is one column. */
+const WIDTHS = [1400, 800] as const;
 
 describe.skipIf(skip)('dashboard in a browser, over a pipeline run with drift', () => {
   let dataDir: string;
@@ -35,24 +46,25 @@ describe.skipIf(skip)('dashboard in a browser, over a pipeline run with drift', 
     const executablePath = requireEngine(CHROMIUM);
     dataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-e2e-'));
     userDataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-chromium-'));
-    const startTime = Date.now() - 3_600_000;
+    // 3,000 readings of 20 machines, each every 5 to 10 min, ending now: about 19 h of reading time.
+    const fleet = { machines: 20, seed: 8, intervalMs: 5 * 60_000, maxIntervalMs: 10 * 60_000 };
+    const time = planReadingTime(fleet, { now: Date.now(), records: 3000 });
+    const span = (time.end ?? 0) - time.start;
     summary = await runLocalPipeline({
       dataDir,
-      machines: 20,
+      ...fleet,
       records: 3000,
       rate: 0,
       shards: 2,
-      seed: 8,
-      startTime,
-      intervalMs: 1000,
-      // Half the fleet's torque sensors read 10 Nm high from their 51st reading on (1,000 readings in).
+      startTime: time.start,
+      // Half the fleet's torque sensors read 10 Nm high from a third of the way in.
       drift: [
         {
           feature: 'torqueNm',
           kind: 'offset',
           amount: 10,
           machines: Array.from({ length: 10 }, (_, i) => `M-${String(i + 1).padStart(4, '0')}`),
-          fromTime: startTime + 50_000,
+          fromTime: time.start + Math.round(span / 3),
         },
       ],
       driftWindowRecords: 500,
@@ -65,7 +77,7 @@ describe.skipIf(skip)('dashboard in a browser, over a pipeline run with drift', 
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath,
       headless: true,
-      viewport: { width: 1440, height: 900 },
+      viewport: { width: WIDTHS[0], height: 900 },
       args: [
         '--headless',
         '--no-sandbox',
@@ -133,14 +145,106 @@ describe.skipIf(skip)('dashboard in a browser, over a pipeline run with drift', 
     expect(await page.$$('#drift-grid canvas')).toHaveLength(features.length);
   });
 
-  it('was drawn without errors, from 127.0.0.1 only, and saved as test-output/dashboard.png', async () => {
+  it('was drawn without errors, from 127.0.0.1 only', async () => {
     expect(problems).toEqual([]);
     expect(requests.length).toBeGreaterThan(5);
     for (const url of requests) expect(new URL(url).hostname).toBe('127.0.0.1');
-    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
   });
+
+  it('draws the alarm threshold on the risk chart, at the model any-failure threshold', async () => {
+    const threshold = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../../model/artifacts/thresholds.json'), 'utf8'),
+    ).ANY as number;
+    const line = await page.evaluate(() => {
+      const plot = (globalThis as unknown as Inspectable).pfmDashboard.charts.get('chart-risk')
+        ?.plot as PagePlot;
+      const index = plot.series.findIndex((s: { label?: string }) => s.label === 'alarm threshold');
+      return { index, values: [...new Set(plot.data[index])] };
+    });
+    expect(line.index).toBeGreaterThan(0);
+    expect(line.values).toEqual([threshold]);
+    expect(await page.textContent('#detail-legend')).toContain(
+      `alarm threshold ${Math.round(threshold * 100)}%`,
+    );
+  });
+
+  it('gives every small chart more than one tick, and alarm counts a chart of their own', async () => {
+    const ticks = await page.evaluate(() => {
+      const charts = (globalThis as unknown as Inspectable).pfmDashboard.charts;
+      return [...charts.entries()].map(([id, { plot }]) => [id, plot.axes[1]?._splits?.length ?? 0] as const);
+    });
+    const small = ticks.filter(
+      ([id]) =>
+        id.startsWith('drift-') || ['chart-torque', 'chart-wear', 'chart-speed', 'chart-dt'].includes(id),
+    );
+    expect(small.length).toBeGreaterThanOrEqual(8);
+    for (const [id, n] of small) expect(n, id).toBeGreaterThan(1);
+    // Counts on a count axis, probabilities on a percent axis: two charts, not one with a shared axis.
+    const fleet = await page.evaluate(() => {
+      const charts = (globalThis as unknown as Inspectable).pfmDashboard.charts;
+      const labels = (id: string) =>
+        charts
+          .get(id)
+          ?.plot.series.slice(1)
+          .map((s) => s.label);
+      return { alarms: labels('chart-fleet-alarms'), risk: labels('chart-fleet-risk') };
+    });
+    expect(fleet).toEqual({ alarms: ['alarms'], risk: ['mean risk'] });
+  });
+
+  it('shows each drift statistic of the last window against its limit', async () => {
+    const stats = await page.$$eval('#drift-grid .feature', (els) =>
+      els.map((e) => [e.getAttribute('data-feature'), e.querySelector('.fstats')?.textContent ?? '']),
+    );
+    expect(stats.length).toBeGreaterThan(5);
+    for (const [feature, text] of stats) {
+      expect(text, feature ?? '').toMatch(/shift [+−]\d+\.\d\d sd \/ ±\d+\.\d\d/);
+      expect(text, feature ?? '').toMatch(/PSI \d+\.\d{3} \/ \d+\.\d{3}/);
+      expect(text, feature ?? '').toMatch(/var ×\d+\.\d\d \/ \d+\.\d\d–\d+\.\d\d/);
+      expect(text, feature ?? '').toMatch(/CUSUM \d+\.\d\d \/ 1/);
+    }
+    // The drifted torque is past its limit and says so.
+    expect(await page.getAttribute('#box-drift-torque_nm .fstats .stat', 'class')).toContain('over');
+  });
+
+  it.each(WIDTHS)(
+    'fits a %i px window: no column clipped, no subtitle cut (screenshot in test-output/)',
+    async (width) => {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForFunction((w) => Math.abs(document.documentElement.clientWidth - w) < 20, width, {
+        timeout: 10_000,
+      });
+      // Let the charts follow the new width.
+      await page.waitForTimeout(300);
+      const layout = await page.evaluate(() => {
+        const wrap = document.querySelector('.table-wrap') as HTMLElement;
+        const speed = document.querySelector('#machines th[data-key="rotationalSpeedRpm"]') as HTMLElement;
+        const cut = [
+          ...document.querySelectorAll(
+            '.kpi .sub, .kpi .value, .feature .fname, .feature .fsub, .feature .fstats, .mini-title, .panel-head h2, .event .emeta',
+          ),
+        ]
+          .filter((e) => (e as HTMLElement).scrollWidth > (e as HTMLElement).clientWidth + 1)
+          .map((e) => e.textContent);
+        return {
+          overflow: wrap.scrollWidth - wrap.clientWidth,
+          speedRight: speed.getBoundingClientRect().right,
+          wrapRight: wrap.getBoundingClientRect().right,
+          pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          cut,
+        };
+      });
+      expect(layout.overflow).toBeLessThanOrEqual(0);
+      expect(layout.speedRight).toBeLessThanOrEqual(layout.wrapRight + 0.5);
+      expect(layout.pageOverflow).toBeLessThanOrEqual(0);
+      expect(layout.cut).toEqual([]);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const path = join(SCREENSHOTS, `dashboard-${width}.png`);
+      await page.screenshot({ path, fullPage: true });
+      expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
+      await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+    },
+  );
 
   it('sorts the table by a clicked column and opens a clicked machine', async () => {
     await page.click('#machines th[data-key="deviceId"]');

@@ -34,6 +34,7 @@ export function reference(): DriftReference {
     modelSha256: 'a'.repeat(64),
     modelVersion: 'aaaaaaaaaaaa',
     referenceSha256: 'b'.repeat(64),
+    statisticsSha256: 'c'.repeat(64),
     features: [featureRef('torque_nm', 40, 10), featureRef('tool_wear_min', 100, 60)],
   };
 }
@@ -132,9 +133,16 @@ export function snapshot(overrides: Partial<DriftSnapshot> = {}): DriftSnapshot 
     windows: { evaluated: 3, windowRecords: 500, openRecords: 120, lastWindow: null },
     events: {
       emitted: 1,
-      byType: { FeatureDriftDetected: 1, ModelRetrainingRecommended: 0, DriftResolved: 0 },
+      byType: {
+        FeatureDriftDetected: 1,
+        ModelRetrainingRecommended: 0,
+        DriftResolved: 0,
+        SensorStuck: 0,
+        SensorRecovered: 0,
+      },
       recent: [],
     },
+    stuckSensors: [],
     undecodable: 0,
     duplicates: 0,
     pending: 0,
@@ -152,7 +160,8 @@ export function progress(overrides: Partial<PipelineProgress> = {}): PipelinePro
     predictedFailures: 30,
     recordsPerSecond: 950,
     lagRecords: 94,
-    millisBehindLatest: 40,
+    lagMs: 40,
+    total: undefined,
     drift: undefined,
     done: false,
     ...overrides,

@@ -73,7 +73,9 @@ describe('pfm ui', () => {
     try {
       const held = ui(['--data', dataDir, '--port', '0']);
       expect(await held.exit).toBe(1);
-      expect(held.stderr()).toMatch(/held by a running pipeline/);
+      expect(held.stderr()).toMatch(
+        /is still being written by a running pipeline; its live dashboard shows it/,
+      );
     } finally {
       await writer.close();
     }
@@ -81,7 +83,7 @@ describe('pfm ui', () => {
     try {
       const none = ui(['--data', empty]);
       expect(await none.exit).toBe(1);
-      expect(none.stderr()).toMatch(/no store at/);
+      expect(none.stderr()).toMatch(/no run with data in .* run "npm start" first/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

@@ -101,7 +101,7 @@ describe('appendSample', () => {
       elapsedMs: 2000,
       recordsPerSecond: 2000,
       lagRecords: 94,
-      millisBehindLatest: 40,
+      lagMs: 40,
     });
   });
 });
@@ -112,7 +112,7 @@ describe('statusView', () => {
       live: true,
       progress: progress(),
       counts,
-      samples: [{ at: 2000, elapsedMs: 1, recordsPerSecond: 5, lagRecords: 6, millisBehindLatest: 7 }],
+      samples: [{ at: 2000, elapsedMs: 1, recordsPerSecond: 5, lagRecords: 6, lagMs: 7 }],
       deadLetters: 99,
       dataDir: '/d',
       now: 3000,
@@ -133,7 +133,7 @@ describe('statusView', () => {
       time: [2],
       recordsPerSecond: [5],
       lagRecords: [6],
-      millisBehindLatest: [7],
+      lagMs: [7],
     });
     expect(
       statusView({
@@ -320,7 +320,13 @@ describe('eventsView', () => {
     ];
     const view = eventsView(events, 3);
     expect(view.total).toBe(4);
-    expect(view.byType).toEqual({ FeatureDriftDetected: 2, ModelRetrainingRecommended: 1, DriftResolved: 1 });
+    expect(view.byType).toEqual({
+      FeatureDriftDetected: 2,
+      ModelRetrainingRecommended: 1,
+      DriftResolved: 1,
+      SensorStuck: 0,
+      SensorRecovered: 0,
+    });
     expect(view.events.map((e) => [e.windowSeq, e.type, e.scope, `${e.from}>${e.to}`])).toEqual([
       [9, 'DriftResolved', 'fleet', 'DRIFT>OK'],
       [5, 'FeatureDriftDetected', 'quality:L', 'WARN>DRIFT'],

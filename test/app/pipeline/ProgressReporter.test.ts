@@ -9,7 +9,7 @@ function reporter(start: RunCounts) {
   const r = new ProgressReporter({
     began: 1000,
     counts: () => counts,
-    millisBehindLatest: () => 250,
+    lagMs: () => 250,
     drift: () => undefined,
     onProgress: (p) => reports.push(p),
     now: () => now,
@@ -49,15 +49,24 @@ describe('progress reporter', () => {
     expect(t.reports.map((p) => p.lagRecords)).toEqual([500, 800, 200]);
     expect(t.reports.map((p) => p.elapsedMs)).toEqual([500, 1000, 2000]);
     expect(t.reports.map((p) => p.done)).toEqual([false, false, true]);
+    // The lag in time is the consumer's measured IteratorAge while records are outstanding.
+    expect(t.reports.map((p) => p.lagMs)).toEqual([250, 250, 250]);
     expect(t.reports[2]).toMatchObject({
       produced: 1600,
       scored: 1300,
       quarantined: 50,
       deadLettered: 50,
       predictedFailures: 130,
-      millisBehindLatest: 250,
+      lagMs: 250,
       drift: undefined,
     });
+  });
+
+  it('reports no lag in time once every record produced is accounted for', () => {
+    const t = reporter(counts(0, 0));
+    t.at(1500, counts(1000, 1000));
+    t.r.report(true);
+    expect(t.reports[0]).toMatchObject({ lagRecords: 0, lagMs: 0 });
   });
 
   it('reports every interval until stopped', () => {

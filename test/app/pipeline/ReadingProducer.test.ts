@@ -119,3 +119,51 @@ describe('reading producer', () => {
     expect(producer.produced).toBe(12);
   });
 });
+
+describe('reading producer and the clock', () => {
+  it('writes no reading before the time it is stamped with, so a live run follows the wall clock', async () => {
+    const writer = new FakeWriter();
+    const writtenAt: number[] = [];
+    const write = writer.write.bind(writer);
+    writer.write = async (entries) => {
+      writtenAt.push(...entries.map(() => Date.now()));
+      return write(entries);
+    };
+    const start = Date.now() + 50;
+    const producer = new ReadingProducer({
+      simulator: createSimulator({ machines: 4, seed: 3, startTime: start, intervalMs: 40 }),
+      writer,
+      poison: poisonPlan(0),
+      records: 12,
+      rate: 0,
+      chunk: 500,
+    });
+    await producer.run(performance.now());
+    const stamped = writer.calls.flat().map((e) => {
+      const d = decodeReading(e.data);
+      return d.ok ? d.reading.timestamp : Number.NaN;
+    });
+    expect(stamped).toHaveLength(12);
+    stamped.forEach((t, i) => {
+      expect(writtenAt[i]).toBeGreaterThanOrEqual(t);
+    });
+    // It waited for the readings, not for Kinesis: the stats say so.
+    expect(producer.stats().clockWaitMs).toBeGreaterThan(producer.stats().writeMs);
+    expect(writer.calls.length).toBeGreaterThan(1);
+  });
+
+  it('back-fills readings stamped in the past at once, in chunks', async () => {
+    const writer = new FakeWriter();
+    const producer = new ReadingProducer({
+      simulator: simulator(),
+      writer,
+      poison: poisonPlan(0),
+      records: 1200,
+      rate: 0,
+      chunk: 500,
+    });
+    await producer.run(performance.now());
+    expect(writer.calls.map((c) => c.length)).toEqual([500, 500, 200]);
+    expect(producer.stats()).toMatchObject({ written: 1200, writes: 3, clockWaitMs: 0, rateWaitMs: 0 });
+  });
+});

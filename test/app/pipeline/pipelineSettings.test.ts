@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePipelineSettings } from '../../../app/pipeline/pipelineSettings.js';
 import type { LocalPipelineOptions } from '../../../app/pipeline/types.js';
+import { createSimulator } from '../../../stream/simulator/Simulator.js';
 
 const BASE: LocalPipelineOptions = {
   dataDir: '/tmp/unused',
@@ -17,20 +18,40 @@ const resolve = (overrides: Partial<LocalPipelineOptions>) =>
   resolvePipelineSettings({ ...BASE, ...overrides }, () => 1_700_000_000_000);
 
 describe('pipeline settings', () => {
-  it.each([
-    { name: 'an endless run at full speed', overrides: { records: undefined, rate: 0 } },
-    { name: 'an endless run at a negative rate', overrides: { records: undefined, rate: -5 } },
-    { name: 'an endless run at NaN rate', overrides: { records: undefined, rate: Number.NaN } },
-  ])('refuses $name: it could never be told to stop by its count', ({ overrides }) => {
-    expect(() => resolve(overrides)).toThrow('a run without --records needs --rate > 0');
+  it.each([{ rate: -5 }, { rate: Number.NaN }])('refuses a rate of $rate', ({ rate }) => {
+    expect(() => resolve({ rate })).toThrow('rate must be a number >= 0');
   });
 
-  it.each([{ overrides: { records: undefined, rate: 100 } }, { overrides: { records: 10, rate: 0 } }])(
-    'accepts $overrides',
-    ({ overrides }) => {
-      expect(() => resolve(overrides)).not.toThrow();
-    },
-  );
+  it('ends a counted run now by default: its last reading is stamped with the clock', () => {
+    const now = 1_700_000_000_000;
+    const time = resolve({ records: 1000, rate: 0, machines: 50 }).time;
+    expect(time).toMatchObject({ end: now, readings: 1000 });
+    // 50 machines reading every second: 1,000 readings are 20 per machine, about 20 s of reading time.
+    const readings = createSimulator({
+      machines: 50,
+      seed: 42,
+      startTime: time.start,
+      intervalMs: 1000,
+    }).take(1000);
+    expect(readings[999]?.reading.timestamp).toBe(now);
+    expect(now - time.start).toBeGreaterThan(19_000);
+    expect(now - time.start).toBeLessThan(20_000);
+  });
+
+  it('runs a run without a count live, from now', () => {
+    expect(resolve({ records: undefined, rate: 0 }).time).toEqual({
+      start: 1_700_000_000_000,
+      end: undefined,
+      readings: undefined,
+    });
+  });
+
+  it('keeps a start time it is given', () => {
+    const time = resolve({ records: 50, rate: 0, machines: 50, startTime: 5_000 }).time;
+    expect(time.start).toBe(5_000);
+    expect(time.readings).toBe(50);
+    expect(time.end).toBeLessThan(5_000 + 1000);
+  });
 
   it.each([
     { overrides: { machines: 50, rate: 4000 }, intervalMs: 12.5 },

@@ -44,6 +44,17 @@ function summarize(c: {
       poisoned: 0,
       tally,
       durationMs: c.durationMs ?? 2000,
+      catchUpMs: 100,
+      producer: {
+        written: c.produced,
+        producingMs: 1000,
+        writes: 2,
+        writeMs: 950,
+        rateWaitMs: 0,
+        clockWaitMs: 0,
+      },
+      askedRate: 8000,
+      readingTime: { start: 0, end: 1000, readings: c.produced, first: 5, last: 999 },
       modelVersion: 'abc123def456',
       drift: c.drift ? { snapshot: () => c.drift as DriftSnapshot } : undefined,
     }),
@@ -81,9 +92,23 @@ describe('run summary', () => {
     expect(asked).toEqual([{ limit: 5, window: 20 }]);
     expect(s.topAtRisk.map((m) => m.deviceId)).toEqual(['M-0001']);
     expect(s.storePath).toBe('/data/pfm.duckdb');
-    expect(s.deadLetterPath).toBe('/data/dead-letter.jsonl');
+    expect(s.deadLetterPath).toBeUndefined();
+    expect(s.readingTime).toEqual({ start: 0, end: 1000, readings: 100, first: 5, last: 999 });
+    // 100 written in 1 s against 8,000 asked, 95 % of it waiting on PutRecords: the writes set the pace.
+    expect(s.rateLimit).toEqual({
+      by: 'kinesis-writes',
+      writtenPerSecond: 100,
+      busyShare: 0.95,
+      msPerWrite: 475,
+      recordsPerWrite: 50,
+    });
     expect(s.drift).toBeUndefined();
     expect(s.driftEventsPath).toBeUndefined();
+  });
+
+  it('names the dead-letter file only when something was dead-lettered', async () => {
+    const { summary } = summarize({ stored: counts(90, 5), produced: 100, deadLettered: 5 });
+    expect((await summary).deadLetterPath).toBe('/data/dead-letter.jsonl');
   });
 
   it('names the drift event log only when a drift monitor ran', async () => {

@@ -6,6 +6,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, PROJECT_ROOT } from '../../../infra/bundling.js';
 import { LAMBDA_ENTRIES } from '../../../infra/constants.js';
+import { InfluxDbSink } from '../../../processors/sinks/InfluxDbSink.js';
+import { useInfluxServer } from '../../helpers/influxServer.js';
 import { fleetRows, T0 } from './fixtures.js';
 import { TimestreamQueryStandIn } from './timestreamQueryStandIn.js';
 
@@ -14,6 +16,8 @@ import { TimestreamQueryStandIn } from './timestreamQueryStandIn.js';
 let dir: string;
 let bundle: string;
 let standIn: TimestreamQueryStandIn;
+const influx = useInfluxServer();
+let influxDatabase: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pfm-agent-bundle-'));
@@ -32,7 +36,10 @@ beforeAll(async () => {
   standIn = await TimestreamQueryStandIn.start({ database: 'pfm', pageSize: 5 });
   // The fixture fleet moved to the last hour: the bundled handler resolves periods against the real clock.
   const shift = Date.now() - 3_600_000 - T0;
-  await standIn.putPredictions(fleetRows().map((r) => ({ ...r, time: r.time + shift })));
+  const shifted = fleetRows().map((r) => ({ ...r, time: r.time + shift }));
+  await standIn.putPredictions(shifted);
+  influxDatabase = await influx.freshDatabase();
+  await new InfluxDbSink({ url: influx.server.url, database: influxDatabase }).writePredictions(shifted);
 });
 afterAll(async () => {
   await standIn.stop();
@@ -124,12 +131,31 @@ describe('processors/agent/lambda.ts, bundled', () => {
     expect(r.machines[0]).toMatchObject({ leadingMode: 'OSF', alarms: 10, risk: 0.9 });
   });
 
-  it('refuses to serve an InfluxDB deployment with a clear error body', async () => {
+  it('answers top_at_risk from InfluxDB (PFM_SINK=influxdb, InfluxQL over /query)', async () => {
+    const env = {
+      PFM_SINK: 'influxdb',
+      INFLUXDB_URL: influx.server.url,
+      INFLUXDB_DATABASE: influxDatabase,
+      INFLUXDB_TOKEN: 'ignored-by-influxd-1.x-without-auth',
+    };
+    const event = functionEvent('top_at_risk', [
+      { name: 'period', type: 'string', value: 'last_24_hours' },
+      { name: 'limit', type: 'integer', value: '2' },
+      { name: 'window', type: 'integer', value: '10' },
+    ]);
+    const { result, stderr, code } = await invoke(env, event);
+    expect(code, stderr).toBe(0);
+    const r = body(result);
+    expect(r.machines.map((m: { machine: string }) => m.machine)).toEqual(['M-0002', 'M-0003']);
+    expect(r.machines[0]).toMatchObject({ leadingMode: 'OSF', alarms: 10, risk: 0.9 });
+  });
+
+  it('answers with a clear error body when the InfluxDB settings are incomplete', async () => {
     const { result, code } = await invoke({ PFM_SINK: 'influxdb' }, functionEvent('fleet_summary'));
     expect(code).toBe(0);
     expect(body(result).error).toMatchObject({
       code: 'CONFIG_INVALID',
-      message: expect.stringMatching(/InfluxDB/),
+      message: expect.stringMatching(/INFLUXDB_URL/),
     });
   });
 

@@ -33,6 +33,11 @@ describe('parseQuestion', () => {
       ],
     ],
     ['was a retraining recommended last week?', [{ name: 'drift_status', input: { period: 'last_week' } }]],
+    ['what should we service before the night shift?', [{ name: 'maintenance_plan', input: {} }]],
+    [
+      'which machines are due for maintenance in the next 4 hours?',
+      [{ name: 'maintenance_plan', input: { within_hours: 4 } }],
+    ],
     [
       'hello',
       [

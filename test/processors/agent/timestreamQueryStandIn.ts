@@ -252,6 +252,22 @@ export class TimestreamQueryStandIn {
     }
   }
 
+  /**
+   * Removes columns, as a fresh table that no record has written them to yet (LiveAnalytics creates a column with
+   * the first record that carries it). Call after the put* calls: those insert every column.
+   */
+  async dropColumns(table: string, columns: readonly string[]): Promise<void> {
+    for (const c of columns)
+      await this.db.run(`ALTER TABLE "${this.options.database}"."${table}" DROP COLUMN ${c}`);
+  }
+
+  /** Adds a column back, as the first record that carries it would, with its value on the rows `where` picks. */
+  async addColumn(table: string, column: string, type: string, value: string, where: string): Promise<void> {
+    const name = `"${this.options.database}"."${table}"`;
+    await this.db.run(`ALTER TABLE ${name} ADD COLUMN ${column} ${type}`);
+    await this.db.run(`UPDATE ${name} SET ${column} = $value WHERE ${where}`, { value });
+  }
+
   /** Drops a table, as a deployment without it. */
   async dropTable(name: string): Promise<void> {
     await this.db.run(`DROP TABLE "${this.options.database}"."${name}"`);
@@ -334,8 +350,15 @@ export class TimestreamQueryStandIn {
       offset = Number(at);
     } else {
       let result: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+      // DESCRIBE db.table (developer guide, "DESCRIBE statements"): the table's columns and their types, from
+      // the columns the table has now (a column exists once a record wrote it; see dropColumns).
+      const describe = /^DESCRIBE\s+"([^"]+)"\."([^"]+)"\s*$/i.exec(body.QueryString);
+      const sql = describe
+        ? `SELECT column_name AS "Column", lower(data_type) AS "Type", CASE WHEN column_name = 'time' THEN 'TIMESTAMP' WHEN column_name = 'measure_name' THEN 'MEASURE_NAME' ELSE 'DIMENSION_OR_MEASURE' END AS "Timestream attribute type" FROM information_schema.columns WHERE table_schema = '${describe[1]}' AND table_name = '${describe[2]}' ORDER BY ordinal_position`
+        : body.QueryString;
       try {
-        result = await this.db.runAndReadAll(body.QueryString);
+        result = await this.db.runAndReadAll(sql);
+        if (describe && result.currentRowCount === 0) throw new Error(`Table ${describe[2]} does not exist`);
       } catch (e) {
         const message = (e as Error).message;
         if (/does not exist/i.test(message))

@@ -1,13 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PfmError } from '../../../kernel/errors.js';
-import { DRIFT_STATE_KEYS } from '../../../processors/drift/constants.js';
 import {
   DYNAMODB_ITEM_MAX_BYTES,
   DynamoDbDriftStateStore,
   type DynamoDbDriftStateStoreOptions,
 } from '../../../processors/drift/DynamoDbDriftStateStore.js';
-import type { MonitorState } from '../../../processors/drift/types.js';
+import { initialStoredState } from '../../../processors/drift/storedState.js';
+import type { StoredDriftState } from '../../../processors/drift/types.js';
 import { DynamoDbStandIn } from '../../helpers/dynamoDbStandIn.js';
 
 let standIn: DynamoDbStandIn;
@@ -49,8 +51,8 @@ function store(
   });
 }
 
-function state(lastSeq: number): MonitorState {
-  return { version: 1, lastSeq, scopes: {} };
+function state(lastSeq: number): StoredDriftState {
+  return initialStoredState({ version: 1, lastSeq, scopes: {}, devices: {} });
 }
 
 /** A promise and the function that settles it. */
@@ -63,36 +65,40 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 describe('DynamoDbDriftStateStore', () => {
-  it('keeps the monitor state and the partials per window and shard, through the unmodified SDK', async () => {
+  it('keeps the whole state in one gzipped item, through the unmodified SDK', async () => {
     const table = freshTable();
     const s = store(table, { now: () => 1_767_225_600_000 });
+    const written: StoredDriftState = {
+      ...state(7),
+      fleet: {
+        ...state(7).fleet,
+        shards: {
+          'shardId-000000000001': { sequence: '4960000000000000000000000001', period: 1_767_225_600_000 },
+        },
+        partials: 1,
+      },
+    };
     await s.withLock(async () => {
-      expect(await s.readMonitorState()).toBeUndefined();
-      await s.writeMonitorState(state(7));
-      await s.putPartial('1000', 'shardId-2', '{"b":2}');
-      await s.putPartial('1000', 'shardId-1', '{"a":1}');
-      await s.putPartial('1000', 'shardId-3', '{"c":3}');
-      await s.putPartial('2000', 'shardId-1', '{"other":1}');
-      // A retried final invocation replaces its shard's partial.
-      await s.putPartial('1000', 'shardId-2', '{"b":22}');
+      expect(await s.readState()).toBeUndefined();
+      await s.writeState(written);
     });
-    // Another execution environment (a new store) sees it all; three partials span two Query pages.
+    // Another execution environment (a new store) reads it back as written.
     const other = store(table);
     await other.withLock(async () => {
-      expect(await other.readMonitorState()).toEqual(state(7));
-      expect(await other.partials('1000')).toEqual(['{"a":1}', '{"b":22}', '{"c":3}']);
-      await other.deletePartials('1000');
-      expect(await other.partials('1000')).toEqual([]);
-      expect(await other.partials('2000')).toEqual(['{"other":1}']);
+      expect(await other.readState()).toEqual(written);
     });
-    const partial = standIn.items(table).find((i) => i.pk?.S === 'partial#2000');
-    expect(Number(partial?.[DRIFT_STATE_KEYS.ttl]?.N)).toBe(1_767_225_600 + 2 * 24 * 3600);
+    const items = standIn.items(table);
+    expect(items.map((i) => [i.pk?.S, i.sk?.S])).toEqual([['state', 'fleet']]);
+    const body = items[0]?.body?.B as string;
+    expect(JSON.parse(gunzipSync(Buffer.from(body, 'base64')).toString('utf8'))).toMatchObject({
+      version: 2,
+    });
     // The lock is gone once released.
     expect(standIn.items(table).some((i) => i.pk?.S === 'lock')).toBe(false);
     const calls = standIn.calls.filter((c) => c.status === 200);
     expect(calls.every((c) => c.signed && c.contentType === 'application/x-amz-json-1.0')).toBe(true);
     expect(new Set(standIn.calls.map((c) => c.action))).toEqual(
-      new Set(['PutItem', 'GetItem', 'DeleteItem', 'Query']),
+      new Set(['PutItem', 'GetItem', 'DeleteItem']),
     );
   });
 
@@ -105,14 +111,14 @@ describe('DynamoDbDriftStateStore', () => {
       s.withLock(async () => {
         inside++;
         if (inside > 1) overlapped = true;
-        const current = (await s.readMonitorState()) ?? state(0);
+        const current = (await s.readState()) ?? state(0);
         await new Promise((resolve) => setImmediate(resolve));
-        await s.writeMonitorState(state((current.lastSeq ?? 0) + 1));
+        await s.writeState(state((current.monitor.lastSeq ?? 0) + 1));
         inside--;
       });
     await Promise.all(Array.from({ length: 6 }, (_, i) => increment(i % 2 === 0 ? a : b)));
     expect(overlapped).toBe(false);
-    expect(await a.readMonitorState()).toEqual(state(6));
+    expect(await a.readState()).toEqual(state(6));
     expect(standIn.calls.some((c) => c.errorType === 'ConditionalCheckFailedException')).toBe(true);
   });
 
@@ -147,10 +153,10 @@ describe('DynamoDbDriftStateStore', () => {
     const inLock = gate();
     const resume = gate();
     const stale = crashed.withLock(async () => {
-      await crashed.readMonitorState();
+      await crashed.readState();
       inLock.open();
       await resume.opened;
-      await crashed.writeMonitorState(state(1));
+      await crashed.writeState(state(1));
     });
     await inLock.opened;
 
@@ -162,8 +168,8 @@ describe('DynamoDbDriftStateStore', () => {
     const successor = store(table, { now, leaseMs: 60_000 });
     const successorDone = gate();
     const successorRun = successor.withLock(async () => {
-      expect(await successor.readMonitorState()).toBeUndefined();
-      await successor.writeMonitorState(state(2));
+      expect(await successor.readState()).toBeUndefined();
+      await successor.writeState(state(2));
       await successorDone.opened;
     });
     // The old holder wakes up after the takeover: its write is refused, the successor's state stays.
@@ -174,32 +180,33 @@ describe('DynamoDbDriftStateStore', () => {
     expect(standIn.items(table).find((i) => i.pk?.S === 'lock')).toBeDefined();
     successorDone.open();
     await successorRun;
-    expect(await successor.readMonitorState()).toEqual(state(2));
+    expect(await successor.readState()).toEqual(state(2));
     expect(standIn.items(table).find((i) => i.pk?.S === 'lock')).toBeUndefined();
   });
 
-  it('refuses an item over 400 KB before sending it, which DynamoDB would refuse too', async () => {
+  it('refuses an item over 400 KB (after gzip) before sending it, which DynamoDB would refuse too', async () => {
     const table = freshTable();
     const s = store(table);
-    const big: MonitorState = {
+    // Random text does not compress much: 600 KB of base64 stays over 400 KB gzipped.
+    const padded = (bytes: number): StoredDriftState => ({
       ...state(1),
-      scopes: { fleet: { padding: 'x'.repeat(DYNAMODB_ITEM_MAX_BYTES) } as never },
-    };
+      monitor: {
+        ...state(1).monitor,
+        scopes: { fleet: { padding: randomBytes(bytes).toString('base64') } as never },
+      },
+    });
     const before = standIn.calls.length;
     await s.withLock(async () => {
-      await expect(s.writeMonitorState(big)).rejects.toMatchObject({
+      await expect(s.writeState(padded(450 * 1024))).rejects.toMatchObject({
         code: 'STATE_TOO_LARGE',
         retryable: false,
         message: expect.stringMatching(/over DynamoDB's 409600-byte item limit/),
       });
-      await expect(s.putPartial('1', 'shard', 'y'.repeat(DYNAMODB_ITEM_MAX_BYTES))).rejects.toMatchObject({
-        code: 'STATE_TOO_LARGE',
-      });
-      // Just under the limit is stored.
-      await s.putPartial('1', 'shard', 'y'.repeat(DYNAMODB_ITEM_MAX_BYTES - 200));
+      // Well under the limit is stored.
+      await s.writeState(padded(200 * 1024));
     });
     const sent = standIn.calls.slice(before).filter((c) => c.action === 'PutItem');
-    expect(sent.map((c) => c.status)).toEqual([200, 200]); // the lock and the partial under the limit
+    expect(sent.map((c) => c.status)).toEqual([200, 200]); // the lock and the state under the limit
     // The stand-in enforces the limit as DynamoDB does.
     const raw = client.send(
       new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({

@@ -5,7 +5,15 @@ const BASE = { PFM_EVENT_BUS: 'pfm-events' };
 
 describe('readDriftConfig: state store and drift table', () => {
   it.each([
-    [{}, { PFM_DRIFT_LOCK_LEASE_SECONDS: 960, PFM_DRIFT_STATE_DIR: '/tmp/pfm-drift' }],
+    [
+      {},
+      {
+        PFM_DRIFT_LOCK_LEASE_SECONDS: 960,
+        PFM_DRIFT_STATE_DIR: '/tmp/pfm-drift',
+        PFM_DRIFT_WINDOW_MAX_SECONDS: 3600,
+      },
+    ],
+    [{ PFM_DRIFT_CALIBRATION: '/var/task/cal.json' }, { PFM_DRIFT_CALIBRATION: '/var/task/cal.json' }],
     [
       { PFM_DRIFT_STATE_TABLE: 'pfm-drift-state', PFM_DRIFT_LOCK_LEASE_SECONDS: '180' },
       { PFM_DRIFT_STATE_TABLE: 'pfm-drift-state', PFM_DRIFT_LOCK_LEASE_SECONDS: 180 },
@@ -21,6 +29,7 @@ describe('readDriftConfig: state store and drift table', () => {
   it.each([
     [{ PFM_DRIFT_STATE_TABLE: 'a b' }, /PFM_DRIFT_STATE_TABLE: must be 3-255 characters/],
     [{ PFM_DRIFT_LOCK_LEASE_SECONDS: '0' }, /PFM_DRIFT_LOCK_LEASE_SECONDS/],
+    [{ PFM_DRIFT_WINDOW_MAX_SECONDS: '30' }, /PFM_DRIFT_WINDOW_MAX_SECONDS/],
     [{ PFM_SINK: 'timestream' }, /TIMESTREAM_DATABASE: required when PFM_SINK is timestream/],
     [
       { PFM_SINK: 'timestream', TIMESTREAM_DATABASE: 'pfm', TIMESTREAM_DRIFT_TABLE: 'x' },

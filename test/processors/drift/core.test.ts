@@ -93,13 +93,13 @@ describe('reference checks', () => {
 
   it('refuses a calibration measured against another reference, and feature code that computes other features', () => {
     const windows = simulatedWindows(60, 5).map((w) => w.state);
-    const calibration = calibrate(windows, reference, { source: 'test', windowRecords: 1000 });
+    const calibration = calibrate([windows], reference, { source: 'test', windowRecords: 1000 });
     expectMismatch(
       () =>
         createDriftCore({
           reference,
           engineer,
-          calibration: { ...calibration, referenceSha256: '0'.repeat(64) },
+          calibration: { ...calibration, referenceStatisticsSha256: '0'.repeat(64) },
         }),
       /recalibrate/,
     );
@@ -113,11 +113,10 @@ describe('reference checks', () => {
 
 describe('drift core', () => {
   // Calibrated on a stationary fleet of another seed: iid theory alarms on the slowly moving temperatures.
-  const calibration = calibrate(
-    simulatedWindows(500, 3).map((w) => w.state),
-    reference,
-    { source: 'test: stationary simulator seed 3', windowRecords: 1000 },
-  );
+  const calibration = calibrate([simulatedWindows(500, 3).map((w) => w.state)], reference, {
+    source: 'test: stationary simulator seed 3',
+    windowRecords: 1000,
+  });
   const shifted = simulatedWindows(12, 11, [
     // +1 sd of torque from window 5 on (20 s per window), gone again from window 9.
     { feature: 'torqueNm', kind: 'offset', amount: 10, fromTime: 4 * 20_000 },
@@ -153,6 +152,29 @@ describe('drift core', () => {
     expect(torque?.meanShift).toBeGreaterThan(0.9);
     expect(torque?.breached).toContain('mean');
     expect(states.slice(4, 8)).toEqual(['DRIFT', 'DRIFT', 'DRIFT', 'DRIFT']);
+  });
+
+  it('tests an indicator feature on its rate, not its variance; a flat continuous feature still breaches variance', () => {
+    // Process temperature always 10 K above air: temperature_delta_k is flat (variance 0: a real variance
+    // breach) and delta_below_hdf_limit (dT < 8.6 K) is never 1. An indicator's variance follows from its rate,
+    // so an all-zero window is judged by its mean and PSI only, never by a variance ratio of 0.
+    const sim = createSimulator({ machines: 50, seed: 5, startTime: 0, intervalMs: 1000 });
+    const core = createDriftCore({ reference, engineer, calibration });
+    const state = emptyWindow();
+    for (let r = 0; r < 1000; r++) {
+      const { reading } = sim.next();
+      core.add(state, { ...reading, processTemperatureK: reading.airTemperatureK + 10 });
+    }
+    const window: ClosedWindow = { seq: 1, start: 0, end: 20_000, state, terminatedEarly: false };
+    const fleet = core.evaluate(window, core.initialState()).scores.fleet ?? [];
+    const indicator = fleet.find((s) => s.feature === 'delta_below_hdf_limit');
+    expect(indicator?.varianceRatio).toBeLessThan(1e-9);
+    expect(indicator).toMatchObject({ pVariance: 1, zVariance: 0 });
+    expect(indicator?.sequential.variance).toBe(0);
+    expect(indicator?.breached).not.toContain('variance');
+    const flat = fleet.find((s) => s.feature === 'temperature_delta_k');
+    expect(flat?.varianceRatio).toBeLessThan(1e-9);
+    expect(flat?.breached).toContain('variance');
   });
 
   it('without calibration (iid theory), the same stationary windows alarm: the fleet is not iid', () => {

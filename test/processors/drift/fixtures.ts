@@ -1,16 +1,17 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { PfmError } from '../../../kernel/errors.js';
-import { calibrate } from '../../../processors/drift/calibration.js';
+import { calibrate, createRunCounter } from '../../../processors/drift/calibration.js';
 import { createDriftCore } from '../../../processors/drift/core.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
-import type {
-  DriftCalibration,
-  DriftEvent,
-  DriftReference,
-  DriftScoreRow,
-  DriftScoreSink,
-  EventPublisher,
-  FeatureReference,
+import {
+  type DriftCalibration,
+  type DriftEvent,
+  type DriftReference,
+  type DriftScoreRow,
+  type DriftScoreSink,
+  type EventPublisher,
+  type FeatureReference,
+  SENSORS,
 } from '../../../processors/drift/types.js';
 import { emptyWindow } from '../../../processors/drift/window.js';
 import { encodeReading } from '../../../schemas/codec/readingCodec.js';
@@ -36,6 +37,7 @@ export function integerReference(features = 3): DriftReference {
     modelSha256: 'a'.repeat(64),
     modelVersion: 'aaaaaaaaaaaa',
     referenceSha256: 'b'.repeat(64),
+    statisticsSha256: 'c'.repeat(64),
     features: Array.from({ length: features }, (_, j) => ref(j)),
   };
 }
@@ -111,15 +113,32 @@ export function shardedReadings(
   return out;
 }
 
-/** A calibration of the shipped reference on stationary windows of a 50-machine fleet (1,000 readings each). */
+/** The raw sensor values of a reading in SENSORS order. */
+export function sensorValues(reading: SensorReading): number[] {
+  return SENSORS.map((s) => reading[s]);
+}
+
+/**
+ * A calibration of the shipped reference on stationary windows of a 50-machine fleet (1,000 readings each),
+ * with the stuck-sensor thresholds from the same readings.
+ */
 export function fleetCalibration(reference: DriftReference, windows = 300): DriftCalibration {
   const engineer = modelEngineerFor(reference);
   const core = createDriftCore({ reference, engineer });
   const sim = createSimulator({ machines: 50, seed: 3, startTime: 0, intervalMs: 1000 });
+  const runs = createRunCounter();
   const states = Array.from({ length: windows }, () => {
     const w = emptyWindow();
-    for (let i = 0; i < 1000; i++) core.add(w, sim.next().reading);
+    for (let i = 0; i < 1000; i++) {
+      const { reading } = sim.next();
+      core.add(w, reading);
+      runs.add(reading.deviceId, sensorValues(reading));
+    }
     return w;
   });
-  return calibrate(states, reference, { source: 'test: stationary simulator seed 3', windowRecords: 1000 });
+  return calibrate([states], reference, {
+    source: 'test: stationary simulator seed 3',
+    windowRecords: 1000,
+    sensorRuns: runs.finish(),
+  });
 }

@@ -23,6 +23,9 @@ const KEYWORDS = new Set([
   'items',
   '$ref',
   'format',
+  'allOf',
+  'if',
+  'then',
 ]);
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -54,6 +57,14 @@ function visit(schema: Schema, value: unknown, path: string, root: Schema, error
     const target = (root.$defs as Record<string, Schema> | undefined)?.[ref.slice('#/$defs/'.length)];
     if (!target) throw new Error(`unresolved $ref ${ref}`);
     visit(target, value, path, root, errors);
+  }
+  if (Array.isArray(schema.allOf))
+    for (const sub of schema.allOf) visit(sub as Schema, value, path, root, errors);
+  if (schema.if !== undefined) {
+    const probe: string[] = [];
+    visit(schema.if as Schema, value, path, root, probe);
+    if (probe.length === 0 && schema.then !== undefined)
+      visit(schema.then as Schema, value, path, root, errors);
   }
   const t = typeOf(value);
   if (schema.type !== undefined) {

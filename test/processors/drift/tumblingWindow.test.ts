@@ -1,170 +1,197 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { PfmError } from '../../../kernel/errors.js';
 import { createDriftCore } from '../../../processors/drift/core.js';
 import { FileDriftStateStore } from '../../../processors/drift/FileDriftStateStore.js';
 import {
   createTumblingWindowHandler,
-  type TumblingWindowEvent,
+  type PartialOutcome,
   WINDOW_STATE_KEY,
 } from '../../../processors/drift/handler.js';
 import { LocalEventLog } from '../../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../../processors/drift/reference.js';
-import type { Evaluation } from '../../../processors/drift/types.js';
-import { decodeWindow, emptyWindow, momentsOf } from '../../../processors/drift/window.js';
+import type { DriftEvent, Evaluation, EventPublisher } from '../../../processors/drift/types.js';
+import { decodeWindow } from '../../../processors/drift/window.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';
-import { fleetCalibration, MemoryPublisher, MemoryScoreSink, shardedReadings } from './fixtures.js';
+import type { DriftInjection } from '../../../stream/simulator/types.js';
+import {
+  runTumblingPlan,
+  type ShardLayout,
+  type TumblingPlanOptions,
+  tumblingEvent,
+  tumblingPlan,
+} from '../../fixtures/kinesis/tumblingWindows.js';
+import { fleetCalibration, MemoryPublisher, MemoryScoreSink } from './fixtures.js';
 
 const reference = loadDriftReference();
 const engineer = modelEngineerFor(reference);
 const calibration = fleetCalibration(reference);
-const WINDOW = { start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:05:00Z' };
+const START = Date.parse('2026-01-01T00:00:00Z');
+// 50 machines, one reading each per second: 3,000 readings a minute; windows of 1,000 readings.
+const PERIOD_MS = 10_000;
 
-function setup(publisher: MemoryPublisher | LocalEventLog = new MemoryPublisher()) {
+function fleet(count: number, drift: DriftInjection[] = [], seed = 8) {
+  return createSimulator({ machines: 50, seed, startTime: START, intervalMs: 1000, drift })
+    .take(count)
+    .map((s) => s.reading);
+}
+
+function setup(publisher: EventPublisher = new MemoryPublisher(), stateLimitBytes?: number) {
   const core = createDriftCore({ reference, engineer, calibration });
   const evaluations: Evaluation[] = [];
+  const outcomes: PartialOutcome[] = [];
   const store = new FileDriftStateStore(mkdtempSync(join(tmpdir(), 'pfm-drift-state-')));
   const handler = createTumblingWindowHandler({
     core,
     store,
     publisher,
     scoreSink: new MemoryScoreSink(),
-    expectedShards: 2,
+    rule: { windowRecords: 1000, maxSpanMs: undefined, shardRetentionMs: 7 * 24 * 3600_000 },
+    ...(stateLimitBytes ? { stateLimitBytes } : {}),
     onEvaluation: (e) => evaluations.push(e),
+    onPartial: (o) => outcomes.push(o),
   });
-  return { core, handler, evaluations, store };
+  return { core, handler, evaluations, outcomes, store };
 }
 
-function invoke(
-  records: KinesisStreamRecord[],
-  shardId: string,
-  state: Record<string, unknown> | undefined,
-  final: boolean,
-  window = WINDOW,
-): TumblingWindowEvent {
+const plan = (
+  readings: ReturnType<typeof fleet>,
+  layouts: ShardLayout[],
+  extra: Partial<TumblingPlanOptions> = {},
+) => tumblingPlan(readings, { periodMs: PERIOD_MS, layouts, batchSize: 100, seed: 1, ...extra });
+
+/** What a run produced: each evaluated window's readings, and the events. */
+function summary(evaluations: Evaluation[]) {
   return {
-    Records: records,
-    window,
-    state: state ?? {},
-    shardId,
-    isFinalInvokeForWindow: final,
-    isWindowTerminatedEarly: false,
+    windows: evaluations.map((e) => ({ seq: e.window.seq, records: e.window.state.records })),
+    events: evaluations.flatMap((e) =>
+      e.events.map((x) => `${x.detailType}:${x.detail.scope.id}:${x.detail.window.seq}`),
+    ),
   };
 }
 
-// One 5-minute window of a drifting fleet (+2 sd torque), 2,000 readings over 2 shards.
-const readings = createSimulator({
-  machines: 50,
-  seed: 8,
-  startTime: 0,
-  intervalMs: 1000,
-  drift: [{ feature: 'torqueNm', kind: 'offset', amount: 20, fromTime: 0 }],
-})
-  .take(2000)
-  .map((s) => s.reading);
-const shards = [...shardedReadings(readings).entries()];
-const shardEntry = shards[0] as (typeof shards)[number];
+describe('Lambda tumbling-window handler: fleet windows whatever the shard count', () => {
+  // +1 sd torque from the 7th 1,000-reading stretch on.
+  const readings = fleet(15_000, [
+    { feature: 'torqueNm', kind: 'offset', amount: 10, fromTime: START + 120_000 },
+  ]);
 
-/** Runs both shards' invocations (batches of 300) for the window; returns the final responses. */
-async function runWindow(handler: ReturnType<typeof setup>['handler']) {
-  const responses = [];
-  for (const [shardId, { records }] of shards) {
-    let state: Record<string, unknown> | undefined;
-    for (let i = 0; i < records.length; i += 300) {
-      const out = await handler(invoke(records.slice(i, i + 300), shardId, state, false));
-      expect(out.batchItemFailures).toEqual([]);
-      state = out.state;
+  it('closes the same windows, with the same readings and events, on 1, 2 or 4 shards, and through a reshard', async () => {
+    const runs = [];
+    for (const layouts of [
+      [{ from: 0, shards: 1 }],
+      [{ from: 0, shards: 2 }],
+      [{ from: 0, shards: 4 }],
+      // AWS splits the stream's 2 shards into 5 half-way, then merges them into 3.
+      [
+        { from: 0, shards: 2 },
+        { from: START + 100_000, shards: 5 },
+        { from: START + 200_000, shards: 3 },
+      ],
+    ]) {
+      const { handler, evaluations } = setup();
+      const responses = await runTumblingPlan(plan(readings, layouts), handler);
+      expect(responses.every((r) => r.batchItemFailures?.length === 0)).toBe(true);
+      runs.push(summary(evaluations));
     }
-    responses.push(await handler(invoke([], shardId, state, true)));
-  }
-  return responses;
-}
-
-describe('Lambda tumbling-window handler', () => {
-  it('carries the window in the state, merges the shards exactly at the end, and evaluates once', async () => {
-    const { core, handler, evaluations } = setup();
-    const responses = await runWindow(handler);
-    expect(responses.every((r) => JSON.stringify(r.state) === '{}')).toBe(true);
-    expect(evaluations).toHaveLength(1);
-    const merged = evaluations[0]?.window.state;
-    const single = emptyWindow();
-    for (const r of readings) core.add(single, r);
-    expect(merged?.records).toBe(2000);
-    for (const scope of ['fleet', 'quality:L', 'quality:M', 'quality:H'] as const) {
-      const a = merged?.scopes[scope];
-      const b = single.scopes[scope];
-      expect(a?.records).toBe(b?.records);
-      expect(a?.devices).toEqual(b?.devices);
-      a?.features.forEach((f, j) => {
-        const g = b?.features[j];
-        expect(f.bins).toEqual(g?.bins);
-        expect(f.n).toBe(g?.n);
-        const ref = reference.features[j]?.mean ?? 0;
-        expect(momentsOf(f, ref).mean).toBeCloseTo(momentsOf(g as never, ref).mean, 9);
-        expect(momentsOf(f, ref).variance).toBeCloseTo(momentsOf(g as never, ref).variance, 6);
-      });
-    }
-    expect(evaluations[0]?.window).toMatchObject({
-      seq: Date.parse(WINDOW.start),
-      start: Date.parse(WINDOW.start),
-      end: Date.parse(WINDOW.end),
-    });
-    expect(
-      evaluations[0]?.events.some(
-        (e) => e.detailType === 'FeatureDriftDetected' && e.detail.scope.kind === 'fleet',
-      ),
-    ).toBe(true);
+    const [one, ...others] = runs;
+    for (const other of others) expect(other).toEqual(one);
+    // Windows of whole 10-second periods of a 50-reading-a-second fleet: 1,000 readings each, numbered 1, 2, ...
+    expect(one?.windows.map((w) => w.seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    expect(one?.windows.every((w) => w.records === 1000)).toBe(true);
+    expect(one?.events).toContain('FeatureDriftDetected:fleet:7');
   });
 
-  it('keeps the state compact (well under the 1 MB Lambda allows)', async () => {
-    const { handler } = setup();
-    const [shardId, { records }] = shards[0] ?? ['', { records: [] }];
-    const out = await handler(invoke(records, shardId, undefined, false));
-    const text = out.state[WINDOW_STATE_KEY] as string;
-    expect(Buffer.byteLength(text)).toBeLessThan(20_000);
-    expect(decodeWindow(text).records).toBe(records.length);
+  it('never waits for a shard that went quiet, and counts a late shard in the next window, losing nothing', async () => {
+    // One device per shard of 4 goes silent a third of the way; one shard's final invocation of each period
+    // comes after the next period has begun on the others.
+    const quiet = ['M-0001', 'M-0002', 'M-0003'];
+    const { handler, evaluations, store } = setup();
+    await runTumblingPlan(
+      plan(readings, [{ from: 0, shards: 4 }], {
+        lateFinals: 1,
+        silence: { devices: quiet, from: START + 100_000 },
+      }),
+      handler,
+    );
+    const sent = readings.filter(
+      (r) => !(quiet.includes(r.deviceId) && r.timestamp >= START + 100_000),
+    ).length;
+    const open = (await store.readState())?.fleet.window.records ?? 0;
+    const closed = evaluations.reduce((n, e) => n + e.window.state.records, 0);
+    expect(closed + open).toBe(sent);
+    // Every window holds at least the calibration's readings, and less than two periods more (one period, plus
+    // a late shard's share of the period before).
+    for (const e of evaluations) {
+      expect(e.window.state.records).toBeGreaterThanOrEqual(1000);
+      expect(e.window.state.records).toBeLessThan(2000);
+    }
+    expect(evaluations.length).toBeGreaterThanOrEqual(Math.floor(sent / 2000));
   });
 
-  it('a failed publish is retried by Lambda with the same state: events go out once, with the same ids', async () => {
+  it('a retried or repeated final invocation is folded once; a failed publish goes out on the retry, ids unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pfm-drift-log-'));
     const log = LocalEventLog.open(join(dir, 'events.jsonl'));
-    let failNext = true;
-    const flaky = {
-      async publish(events: Parameters<LocalEventLog['publish']>[0]) {
+    let failures = 1;
+    const flaky: EventPublisher = {
+      async publish(events: readonly DriftEvent[]) {
         await log.publish(events.slice(0, 1));
-        if (failNext) {
-          failNext = false;
-          const { PfmError } = await import('../../../kernel/errors.js');
-          throw new PfmError('SINK_UNAVAILABLE', 'bus throttled', { retryable: true });
-        }
+        if (failures-- > 0) throw new PfmError('SINK_UNAVAILABLE', 'bus throttled', { retryable: true });
         await log.publish(events);
       },
     };
-    const { handler, evaluations } = setup(flaky as unknown as LocalEventLog);
-    const [[shardA, a], [shardB, b]] = shards as [typeof shardEntry, typeof shardEntry];
-    const stateA = (await handler(invoke(a.records, shardA, undefined, false))).state;
-    const stateB = (await handler(invoke(b.records, shardB, undefined, false))).state;
-    await handler(invoke([], shardA, stateA, true));
-    await expect(handler(invoke([], shardB, stateB, true))).rejects.toMatchObject({ retryable: true });
-    // Lambda retries the failed final invocation with the state it had.
-    await handler(invoke([], shardB, stateB, true));
-    // ...and, being at-least-once, may deliver it yet again: nothing more happens.
-    await handler(invoke([], shardB, stateB, true));
+    const { handler, evaluations, outcomes } = setup(flaky);
+    const steps = plan(readings.slice(0, 6000), [{ from: 0, shards: 2 }]);
+    const states = new Map<string, Record<string, unknown>>();
+    let failed = 0;
+    for (const step of steps) {
+      const event = tumblingEvent(step, states.get(step.shardId) ?? {});
+      let out = await handler(event).catch((error: unknown) => error);
+      if (out instanceof PfmError) {
+        // Lambda retries the invocation with the same event and state.
+        failed++;
+        expect(out.retryable).toBe(true);
+        out = await handler(event);
+      }
+      // ... and, being at-least-once, may deliver a final invocation yet again.
+      if (step.final) await handler(event);
+      states.set(step.shardId, step.final ? {} : ((out as { state: Record<string, unknown> }).state ?? {}));
+    }
+    expect(failed).toBe(1);
+    expect(outcomes.filter((o) => o.duplicate).length).toBe(steps.filter((s) => s.final).length + 1);
+    expect(evaluations.map((e) => e.window.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(evaluations.every((e) => e.window.state.records === 1000)).toBe(true);
     const ids = log.read().map((e) => e.detail.eventId);
-    expect(ids.length).toBeGreaterThan(1);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(evaluations).toHaveLength(1);
   });
 
-  it('remembers the decision between windows (hysteresis outlives the tumbling window)', async () => {
+  it("keeps each shard's state compact, and hands a partial about to outgrow it to the store early", async () => {
+    const { handler } = setup();
+    const [first] = plan(readings.slice(0, 500), [{ from: 0, shards: 1 }]);
+    const out = await handler(tumblingEvent(first as never, {}));
+    const text = out.state?.[WINDOW_STATE_KEY] as string;
+    expect(Buffer.byteLength(text)).toBeLessThan(30_000);
+    expect(decodeWindow(text).records).toBe(100);
+    // With a 6 KB limit the partial goes to the store after each batch; nothing is lost.
+    const small = setup(undefined, 6_000);
+    await runTumblingPlan(plan(readings.slice(0, 6000), [{ from: 0, shards: 2 }]), small.handler);
+    const open = (await small.store.readState())?.fleet.window.records ?? 0;
+    expect(small.evaluations.reduce((n, e) => n + e.window.state.records, 0) + open).toBe(6000);
+    expect(small.outcomes.length).toBeGreaterThan(60);
+  });
+
+  it('remembers the decision and the fleet window between invocations and cold starts (the store)', async () => {
     const { handler, store } = setup();
-    await runWindow(handler);
-    const after = await store.readMonitorState();
-    expect(after?.scopes.fleet?.state).toBe('DRIFT');
-    expect(after?.lastSeq).toBe(Date.parse(WINDOW.start));
+    await runTumblingPlan(plan(readings, [{ from: 0, shards: 3 }]), handler);
+    const after = await store.readState();
+    expect(after?.monitor.scopes.fleet?.state).toBe('DRIFT');
+    expect(after?.monitor.lastSeq).toBe(14);
+    expect(after?.fleet.seq).toBe(15);
+    expect(after?.pending).toBeNull();
+    expect(Object.keys(after?.fleet.shards ?? {})).toHaveLength(3);
   });
 });
 
@@ -172,7 +199,8 @@ describe('LocalEventLog', () => {
   it('appends each event id once, across publishes and reopenings', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pfm-drift-log-')), 'drift-events.jsonl');
     const publisher = new MemoryPublisher();
-    await runWindow(setup(publisher).handler);
+    const readings = fleet(8000, [{ feature: 'torqueNm', kind: 'offset', amount: 20, fromTime: START }]);
+    await runTumblingPlan(plan(readings, [{ from: 0, shards: 2 }]), setup(publisher).handler);
     const events = publisher.published;
     expect(events.length).toBeGreaterThan(1);
     const log = LocalEventLog.open(path);

@@ -17,7 +17,8 @@ import { integerReference } from './fixtures.js';
 
 const reference = integerReference(3);
 
-// Integer readings (and NaN now and then for the missing counter), integer times, a few devices and types.
+// Integer readings (and NaN now and then for the missing counter), integer times, a few devices and types;
+// sensor values from a handful, so that runs of identical readings are common.
 const inputArb: fc.Arbitrary<WindowInput> = fc.record({
   deviceId: fc.constantFrom(...Array.from({ length: 40 }, (_, i) => `M-${String(i).padStart(4, '0')}`)),
   timestamp: fc.integer({ min: 0, max: 1_000_000 }),
@@ -32,6 +33,7 @@ const inputArb: fc.Arbitrary<WindowInput> = fc.record({
       maxLength: 3,
     },
   ),
+  sensors: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 5 }),
 });
 const batchArb = fc.array(inputArb, { maxLength: 60 });
 
@@ -50,11 +52,20 @@ describe('window statistics', () => {
     );
   });
 
-  it('merge is associative and commutative (shards can be merged in any grouping and order)', () => {
+  it('merge is associative (partials can be merged in any grouping, in time order)', () => {
     fc.assert(
       fc.property(batchArb, batchArb, batchArb, (a, b, c) => {
         const [x, y, z] = [windowOf(a), windowOf(b), windowOf(c)];
         expect(mergeWindows(mergeWindows(x, y), z)).toEqual(mergeWindows(x, mergeWindows(y, z)));
+      }),
+    );
+  });
+
+  it('merge is commutative for windows of different devices (two shards of the same period)', () => {
+    const otherShard = (inputs: WindowInput[]) => inputs.map((i) => ({ ...i, deviceId: `X-${i.deviceId}` }));
+    fc.assert(
+      fc.property(batchArb, batchArb, (a, b) => {
+        const [x, y] = [windowOf(a), windowOf(otherShard(b))];
         expect(mergeWindows(x, y)).toEqual(mergeWindows(y, x));
       }),
     );
@@ -84,7 +95,13 @@ describe('window statistics', () => {
         fc.nat(200),
         (xs, cut) => {
           const inputs = xs.map(
-            (x): WindowInput => ({ deviceId: 'M-1', timestamp: 0, qualityType: 'L', values: [x, x, x] }),
+            (x): WindowInput => ({
+              deviceId: 'M-1',
+              timestamp: 0,
+              qualityType: 'L',
+              values: [x, x, x],
+              sensors: [x, x, x, x, x],
+            }),
           );
           const k = Math.min(cut, inputs.length);
           const merged = mergeWindows(windowOf(inputs.slice(0, k)), windowOf(inputs.slice(k)));
@@ -100,8 +117,14 @@ describe('window statistics', () => {
 
   it('counts missing and out-of-range values and bins by "edges strictly below"', () => {
     const w = windowOf([
-      { deviceId: 'a', timestamp: 5, qualityType: 'L', values: [10, Number.NaN, -1] },
-      { deviceId: 'b', timestamp: 2, qualityType: 'H', values: [10.5, 101, 100] },
+      {
+        deviceId: 'a',
+        timestamp: 5,
+        qualityType: 'L',
+        values: [10, Number.NaN, -1],
+        sensors: [0, 0, 0, 0, 0],
+      },
+      { deviceId: 'b', timestamp: 2, qualityType: 'H', values: [10.5, 101, 100], sensors: [0, 0, 0, 0, 0] },
     ]);
     const fleet = w.scopes.fleet;
     expect(fleet?.records).toBe(2);
@@ -121,6 +144,7 @@ describe('window statistics', () => {
       timestamp: 0,
       qualityType: 'M',
       values: [1, 1, 1],
+      sensors: [1, 1, 1, 1, 1],
     });
     const forward = windowOf(ids.map(input));
     const backward = windowOf([...ids].reverse().map(input));
@@ -129,11 +153,19 @@ describe('window statistics', () => {
   });
 
   it('refuses a state over the size limit and malformed state', () => {
-    const w = windowOf([{ deviceId: 'a', timestamp: 0, qualityType: 'L', values: [1, 2, 3] }]);
+    const w = windowOf([
+      { deviceId: 'a', timestamp: 0, qualityType: 'L', values: [1, 2, 3], sensors: [1, 2, 3, 4, 5] },
+    ]);
     expect(() => encodeWindowWithinLimit(w, 100)).toThrow(PfmError);
     expect(() => encodeWindowWithinLimit(w, 100)).toThrow(/over the 100-byte limit/);
     expect(encodeWindowWithinLimit(w).length).toBeLessThan(2000);
-    for (const bad of ['{', '[2,null,null,0,0,{}]', '[1,null,null,0,0,{"nowhere":[0,[],[]]}]']) {
+    for (const bad of [
+      '{',
+      '[2,null,null,0,0,{}]',
+      '[1,null,null,0,0,{}]',
+      '[2,null,null,0,0,{"nowhere":[0,[],[]]},{}]',
+      '[2,null,null,0,0,{},{"M-1":[1,2,3]}]',
+    ]) {
       expect(() => decodeWindow(bad)).toThrow(PfmError);
     }
   });

@@ -6,11 +6,14 @@ import { createInferenceCore, type InferenceCoreDeps } from '../../../processors
 import type { InputRecord, PredictionRow } from '../../../processors/inference/types.js';
 import { decodeReading, encodeReading } from '../../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../../schemas/reading.js';
+import { readingDigest } from '../../../schemas/readingIdentity.js';
 
 // The pure inference core with the real codec, the real model artifacts (classes, thresholds, scaler) and a fake
 // scorer whose every output names its cell, so a value in the wrong column or on the wrong row shows at once.
 
 const NOW = Date.UTC(2024, 0, 15, 9, 0, 0);
+/** When the stream received record `sequence` (its Kinesis arrival time): well before the processor's clock. */
+const arrived = (sequence: string): number => NOW - 60_000 + Number(sequence);
 const WEAR = FEATURE_NAMES.indexOf('tool_wear_min');
 
 /** Probability of reading `id`, output column `column`: distinct for every cell, and below every threshold. */
@@ -68,7 +71,13 @@ function reading(id: number, overrides: Partial<SensorReading> = {}): SensorRead
 
 /** A Kinesis record on shard `shard` with sequence number `sequence`; partition key = the device. */
 function record(shard: number, sequence: string, partitionKey: string, data: Uint8Array): InputRecord {
-  return { eventId: `shardId-00000000000${shard}:${sequence}`, sequenceNumber: sequence, partitionKey, data };
+  return {
+    eventId: `shardId-00000000000${shard}:${sequence}`,
+    sequenceNumber: sequence,
+    partitionKey,
+    arrivalTime: arrived(sequence),
+    data,
+  };
 }
 
 let artifacts: ModelArtifacts;
@@ -170,14 +179,19 @@ describe('inference core: every record ends in exactly one place', () => {
     ]);
   });
 
-  it('keeps each quarantined record whole: its source ids, raw bytes, clock and reason', async () => {
+  it('keeps each quarantined record whole: its source ids, raw bytes, arrival time and reason', async () => {
     const records = input();
     const { core: c } = core();
     const out = await c.inferBatch(records);
     const torque = out.quarantined[1];
     expect(torque).toEqual({
-      source: { eventId: 'shardId-000000000000:101', sequenceNumber: '101', partitionKey: 'M-0002' },
-      receivedAt: NOW,
+      source: {
+        eventId: 'shardId-000000000000:101',
+        sequenceNumber: '101',
+        partitionKey: 'M-0002',
+        arrivalTime: arrived('101'),
+      },
+      receivedAt: arrived('101'), // the record's arrival on the stream, not the processor's clock
       stage: 'validate',
       code: 'OUT_OF_RANGE',
       reason: 'torqueNm=-5 outside the physical range [0, 500]',
@@ -185,8 +199,13 @@ describe('inference core: every record ends in exactly one place', () => {
       raw: records[2]?.data,
     });
     expect(out.quarantined[0]).toMatchObject({
-      source: { eventId: 'shardId-000000000001:200', sequenceNumber: '200', partitionKey: 'M-0009' },
-      receivedAt: NOW,
+      source: {
+        eventId: 'shardId-000000000001:200',
+        sequenceNumber: '200',
+        partitionKey: 'M-0009',
+        arrivalTime: arrived('200'),
+      },
+      receivedAt: arrived('200'),
       reason: 'starts with de ad, expected c3 01 (Avro single-object encoding)',
     });
     expect([...(out.quarantined[0]?.raw ?? [])]).toEqual([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -194,6 +213,7 @@ describe('inference core: every record ends in exactly one place', () => {
       eventId: 'shardId-000000000000:103',
       sequenceNumber: '103',
       partitionKey: 'M-0008',
+      arrivalTime: arrived('103'),
     });
     expect(out.quarantined[3]?.raw).toHaveLength(20);
   });
@@ -204,6 +224,7 @@ describe('inference core: every record ends in exactly one place', () => {
     const common = {
       modelName: artifacts.modelName,
       modelVersion: artifacts.modelVersion,
+      modelSequence: artifacts.modelSequence,
       failure: false,
       predictedModes: [],
     };
@@ -215,6 +236,7 @@ describe('inference core: every record ends in exactly one place', () => {
         qualityType: 'M',
         firmware: 'fw-1.1',
         readingSequence: 501,
+        readingDigest: readingDigest(reading(1)),
         probabilities: {
           TWF: f32(0.011),
           HDF: f32(0.012),
@@ -228,7 +250,12 @@ describe('inference core: every record ends in exactly one place', () => {
         rotationalSpeedRpm: 1401,
         torqueNm: 36,
         toolWearMin: 1,
-        source: { eventId: 'shardId-000000000000:100', sequenceNumber: '100', partitionKey: 'M-0001' },
+        source: {
+          eventId: 'shardId-000000000000:100',
+          sequenceNumber: '100',
+          partitionKey: 'M-0001',
+          arrivalTime: arrived('100'),
+        },
       },
       {
         ...common,
@@ -237,6 +264,7 @@ describe('inference core: every record ends in exactly one place', () => {
         qualityType: 'L',
         firmware: 'fw-1.3',
         readingSequence: 503,
+        readingDigest: readingDigest(reading(3)),
         probabilities: {
           TWF: f32(0.031),
           HDF: f32(0.032),
@@ -250,7 +278,12 @@ describe('inference core: every record ends in exactly one place', () => {
         rotationalSpeedRpm: 1403,
         torqueNm: 38,
         toolWearMin: 3,
-        source: { eventId: 'shardId-000000000001:201', sequenceNumber: '201', partitionKey: 'M-0003' },
+        source: {
+          eventId: 'shardId-000000000001:201',
+          sequenceNumber: '201',
+          partitionKey: 'M-0003',
+          arrivalTime: arrived('201'),
+        },
       },
       {
         ...common,
@@ -259,6 +292,7 @@ describe('inference core: every record ends in exactly one place', () => {
         qualityType: 'H',
         firmware: 'fw-1.5',
         readingSequence: 777,
+        readingDigest: readingDigest(reading(5, { deviceId: 'M-0001', sequenceNumber: 777 })),
         probabilities: {
           TWF: f32(0.051),
           HDF: f32(0.052),
@@ -272,7 +306,12 @@ describe('inference core: every record ends in exactly one place', () => {
         rotationalSpeedRpm: 1405,
         torqueNm: 40,
         toolWearMin: 5,
-        source: { eventId: 'shardId-000000000001:202', sequenceNumber: '202', partitionKey: 'M-0001' },
+        source: {
+          eventId: 'shardId-000000000001:202',
+          sequenceNumber: '202',
+          partitionKey: 'M-0001',
+          arrivalTime: arrived('202'),
+        },
       },
       {
         ...common,
@@ -281,6 +320,7 @@ describe('inference core: every record ends in exactly one place', () => {
         qualityType: 'L',
         firmware: 'fw-1.6',
         readingSequence: 506,
+        readingDigest: readingDigest(reading(6)),
         probabilities: {
           TWF: f32(0.061),
           HDF: f32(0.062),
@@ -294,7 +334,12 @@ describe('inference core: every record ends in exactly one place', () => {
         rotationalSpeedRpm: 1406,
         torqueNm: 41,
         toolWearMin: 6,
-        source: { eventId: 'shardId-000000000001:203', sequenceNumber: '203', partitionKey: 'M-0006' },
+        source: {
+          eventId: 'shardId-000000000001:203',
+          sequenceNumber: '203',
+          partitionKey: 'M-0006',
+          arrivalTime: arrived('203'),
+        },
       },
     ]);
   });

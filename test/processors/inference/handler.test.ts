@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PfmError } from '../../../kernel/errors.js';
 import type { InferenceCore } from '../../../processors/inference/core.js';
-import { createHandler } from '../../../processors/inference/handler.js';
+import { createHandler, WRITE_RETRY_DEFAULTS } from '../../../processors/inference/handler.js';
 import type {
   BatchOutcome,
   InputRecord,
@@ -119,5 +119,106 @@ describe('inference handler', () => {
     sinks.failWith = new Error('schema mismatch');
     const handler = createHandler({ core: fakeCore, sink: sinks, quarantine: sinks });
     await expect(handler(kinesisEvent(payloads))).rejects.toThrow('schema mismatch');
+  });
+});
+
+/** A store that refuses (retryable) until the fake clock reaches `upAt`, and counts the writes it took. */
+class OutageSinks extends MemorySinks {
+  calls = 0;
+  constructor(
+    private readonly clock: { now: number },
+    private readonly upAt: number,
+  ) {
+    super();
+  }
+  private check(): void {
+    this.calls++;
+    this.clock.now += 2; // a refused connection fails in a couple of milliseconds
+    if (this.clock.now < this.upAt)
+      throw new PfmError('SINK_UNAVAILABLE', 'ECONNREFUSED', { retryable: true });
+  }
+  override async writePredictions(rows: readonly PredictionRow[]) {
+    this.check();
+    return super.writePredictions(rows);
+  }
+  override async quarantine(rows: readonly QuarantineRow[]) {
+    this.check();
+    return super.quarantine(rows);
+  }
+}
+
+describe('inference handler: riding out a store outage within the invocation', () => {
+  function setup(outageMs: number, invocationMs: number | undefined) {
+    const clock = { now: 1_000_000 };
+    const sinks = new OutageSinks(clock, clock.now + outageMs);
+    const givenUp: { attempts: number }[] = [];
+    const handler = createHandler({
+      core: fakeCore,
+      sink: sinks,
+      quarantine: sinks,
+      writeRetry: {
+        ...WRITE_RETRY_DEFAULTS,
+        hooks: {
+          now: () => clock.now,
+          random: () => 0.5,
+          sleep: async (ms) => {
+            clock.now += ms;
+          },
+        },
+      },
+      onWriteGivenUp: (info) => givenUp.push(info),
+    });
+    const started = clock.now;
+    const context =
+      invocationMs === undefined
+        ? undefined
+        : { getRemainingTimeInMillis: () => started + invocationMs - clock.now };
+    return { clock, sinks, givenUp, handler, context, started };
+  }
+
+  it('waits out a 40 s outage inside a 60 s invocation and stores the batch once, poison included', async () => {
+    const { clock, sinks, givenUp, handler, context, started } = setup(40_000, 60_000);
+    const response = await handler(kinesisEvent(payloads), context);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(givenUp).toEqual([]);
+    expect(clock.now - started).toBeGreaterThanOrEqual(40_000);
+    expect(clock.now - started).toBeLessThan(60_000 - WRITE_RETRY_DEFAULTS.marginMs);
+    // Tens of attempts, not hundreds: the waits grow to 2.5 s (half of the 5 s cap at this jitter).
+    expect(sinks.calls).toBeGreaterThan(10);
+    expect(sinks.calls).toBeLessThan(40);
+    expect(sinks.predictions).toHaveLength(3);
+    expect(sinks.quarantined).toHaveLength(2);
+  });
+
+  it('gives the batch back before the function timeout when the outage outlasts the invocation', async () => {
+    const { clock, givenUp, handler, context, started } = setup(300_000, 60_000);
+    const response = await handler(kinesisEvent(payloads, 7n), context);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['7', '8', '9', '10', '11']);
+    expect(clock.now - started).toBeLessThanOrEqual(60_000 - WRITE_RETRY_DEFAULTS.marginMs);
+    expect(clock.now - started).toBeGreaterThan(50_000);
+    expect(givenUp).toHaveLength(1);
+    expect(givenUp[0]?.attempts).toBeGreaterThan(10);
+  });
+
+  it('without a Lambda context (no deadline known) gives the batch back at the first refusal', async () => {
+    const { sinks, givenUp, handler } = setup(10_000, undefined);
+    const response = await handler(kinesisEvent(payloads));
+    expect(response.batchItemFailures).toHaveLength(5);
+    expect(sinks.calls).toBe(1);
+    expect(givenUp).toEqual([{ attempts: 1, error: expect.any(PfmError) }]);
+  });
+
+  it('does not retry what the store refuses for good', async () => {
+    const sinks = new MemorySinks();
+    sinks.failWith = new PfmError('SINK_REJECTED', 'unknown database');
+    const handler = createHandler({
+      core: fakeCore,
+      sink: sinks,
+      quarantine: sinks,
+      writeRetry: WRITE_RETRY_DEFAULTS,
+    });
+    await expect(handler(kinesisEvent(payloads), { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(
+      'unknown database',
+    );
   });
 });

@@ -9,7 +9,7 @@ import {
   type SeriesSchema,
 } from '../../../processors/sinks/constants.js';
 import { InfluxDbSink } from '../../../processors/sinks/InfluxDbSink.js';
-import { toLine } from '../../../processors/sinks/lineProtocol.js';
+import { influxTagsOf, toLine } from '../../../processors/sinks/lineProtocol.js';
 import { INFLUXD, skipWithout } from '../../helpers/engines.js';
 import { useInfluxServer } from '../../helpers/influxServer.js';
 import { fleetPredictions, quarantineRow } from './rows.js';
@@ -211,6 +211,14 @@ describe('Grafana dashboards', () => {
         'influxql',
       );
       for (const c of columns) expect(allowed.has(c) || aliases.has(c), `${where}: ${c}`).toBe(true);
+      // GROUP BY and SHOW TAG VALUES take tags: a field there groups nothing (InfluxQL), silently.
+      const tags = new Set(measurements.flatMap((m) => influxTagsOf(byMeasurement.get(m) as SeriesSchema)));
+      const grouped = [...q.matchAll(/GROUP BY ([^)]*?)(?: fill\(|\)|$)/g)].flatMap((g) =>
+        [...(g[1] ?? '').matchAll(/"([^"]+)"/g)].map((n) => n[1] as string),
+      );
+      const keyed = [...q.matchAll(/WITH KEY = "([^"]+)"/g)].map((k) => k[1] as string);
+      for (const name of [...grouped, ...keyed])
+        expect(tags.has(name), `${where}: ${name} is not a tag`).toBe(true);
     }
   });
 

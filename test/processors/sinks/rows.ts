@@ -15,7 +15,10 @@ export function seeded(seed: number): () => number {
   };
 }
 
-/** A prediction as a store must hold it: its four dimensions, and its measures as typed values. */
+/**
+ * A prediction as a store must hold it: its dimensions (device, quality type), and its measures as typed values,
+ * every one of them (predicted_modes '' when none: Timestream, which cannot store '', holds TIMESTREAM_NO_MODES).
+ */
 export interface StoredPrediction {
   dimensions: Record<string, string>;
   values: Record<string, unknown>;
@@ -68,8 +71,9 @@ export function fleetCases(
     const torque = 3 + random() * 70;
     const wear = Math.round(random() * 250);
     const eventId = `shardId-000000000000:${1_000_000 + i}`;
+    const time = end - (steps - step) * 1000;
     const row = makePrediction(i, {
-      time: end - (steps - step) * 1000,
+      time,
       deviceId,
       qualityType,
       readingSequence: step,
@@ -82,15 +86,18 @@ export function fleetCases(
       rotationalSpeedRpm: rpm,
       torqueNm: torque,
       toolWearMin: wear,
-      source: { eventId, sequenceNumber: String(1_000_000 + i), partitionKey: deviceId },
+      source: {
+        eventId,
+        sequenceNumber: String(1_000_000 + i),
+        partitionKey: deviceId,
+        arrivalTime: time + 5,
+      },
     });
-    // makePrediction's model name, model version and firmware, as the store must hold them.
+    // makePrediction's model name, version and sequence, firmware and digest, as the store must hold them.
     const stored: StoredPrediction = {
       dimensions: {
         device_id: deviceId,
         quality_type: qualityType,
-        model_name: 'pfm-failure-mlp',
-        firmware: 'fw-2.4.1',
       },
       values: {
         p_twf: twf,
@@ -100,15 +107,19 @@ export function fleetCases(
         p_rnf: rnf,
         p_any: any,
         failure,
-        // Modes are stored `|`-joined in class order, and left out when there is none.
-        ...(predictedModes.length > 0 ? { predicted_modes: predictedModes.join('|') } : {}),
+        // Modes are stored `|`-joined in class order, '' when there is none.
+        predicted_modes: predictedModes.join('|'),
         air_temperature_k: air,
         process_temperature_k: process,
         rotational_speed_rpm: rpm,
         torque_nm: torque,
         tool_wear_min: wear,
+        model_name: 'pfm-failure-mlp',
         model_version: 'abc123def456',
+        model_sequence: 1,
+        firmware: 'fw-2.4.1',
         reading_sequence: step,
+        reading_digest: i.toString(16).padStart(32, '0'),
         event_id: eventId,
       },
     };
@@ -133,8 +144,10 @@ export function goldenPrediction(time: number): FleetPrediction {
       qualityType: 'H',
       modelName: 'pfm-failure-mlp',
       modelVersion: '0123456789ab',
+      modelSequence: 3,
       firmware: 'fw-3.1.4',
       readingSequence: 4242,
+      readingDigest: '5eed0123456789abcdef0123456789ab',
       probabilities: { TWF: 0.125, HDF: 0.9875, PWF: 0.0625, OSF: 0.875, RNF: 0.001 },
       anyFailureProbability: 0.96875,
       failure: true,
@@ -148,14 +161,13 @@ export function goldenPrediction(time: number): FleetPrediction {
         eventId: 'shardId-000000000003:49650000000000000000004242',
         sequenceNumber: '49650000000000000000004242',
         partitionKey: 'M-0042',
+        arrivalTime: time + 250,
       },
     },
     stored: {
       dimensions: {
         device_id: 'M-0042',
         quality_type: 'H',
-        model_name: 'pfm-failure-mlp',
-        firmware: 'fw-3.1.4',
       },
       values: {
         p_twf: 0.125,
@@ -171,8 +183,12 @@ export function goldenPrediction(time: number): FleetPrediction {
         rotational_speed_rpm: 1388,
         torque_nm: 57.75,
         tool_wear_min: 211,
+        model_name: 'pfm-failure-mlp',
         model_version: '0123456789ab',
+        model_sequence: 3,
+        firmware: 'fw-3.1.4',
         reading_sequence: 4242,
+        reading_digest: '5eed0123456789abcdef0123456789ab',
         event_id: 'shardId-000000000003:49650000000000000000004242',
       },
     },
@@ -182,7 +198,12 @@ export function goldenPrediction(time: number): FleetPrediction {
 /** A quarantine row for sink tests. */
 export function quarantineRow(i: number, overrides: Partial<QuarantineRow> = {}): QuarantineRow {
   return {
-    source: { eventId: `shardId-000000000001:${i}`, sequenceNumber: String(i), partitionKey: 'M-0002' },
+    source: {
+      eventId: `shardId-000000000001:${i}`,
+      sequenceNumber: String(i),
+      partitionKey: 'M-0002',
+      arrivalTime: Date.now() - 1_000,
+    },
     receivedAt: Date.now() - 1_000,
     stage: 'decode',
     code: 'BAD_MARKER',

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,7 +10,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKinesisClient, ensureStream } from '../../../stream/kinesis/client.js';
-import { KinesisLocal } from '../../../stream/kinesis/KinesisLocal.js';
+import {
+  KINESIS_LOCAL_DATA_FILE,
+  KinesisLocal,
+  kinesisLocalPersistDir,
+} from '../../../stream/kinesis/KinesisLocal.js';
+import { freePort } from '../../../stream/process/loopback.js';
 
 const started: KinesisLocal[] = [];
 const startLocal = async (opts?: Parameters<typeof KinesisLocal.start>[0]): Promise<KinesisLocal> => {
@@ -99,5 +104,61 @@ describe('KinesisLocal', () => {
     } finally {
       await rm(persistDir, { recursive: true, force: true });
     }
+  });
+
+  it('comes back on the same port with its streams and records after a SIGKILL, once it had written them', async () => {
+    const persistDir = await mkdtemp(join(tmpdir(), 'kinesis-local-'));
+    try {
+      const port = await freePort();
+      const first = await startLocal({ persistDir, port });
+      const client = createKinesisClient({ endpoint: first.endpoint });
+      await ensureStream(client, 'kept', 1);
+      await client.send(
+        new PutRecordsCommand({
+          StreamName: 'kept',
+          Records: ['a', 'b', 'c'].map((s) => ({ Data: new TextEncoder().encode(s), PartitionKey: s })),
+        }),
+      );
+      client.destroy();
+      // The engine writes its data every second: wait for a write that holds the three records, then kill it.
+      const file = join(persistDir, KINESIS_LOCAL_DATA_FILE);
+      const since = Date.now();
+      await expect
+        .poll(
+          () =>
+            existsSync(file) && statSync(file).mtimeMs > since && readFileSync(file, 'utf8').includes('"c"'),
+          {
+            timeout: 20_000,
+            interval: 50,
+          },
+        )
+        .toBe(true);
+      process.kill(first.pid as number, 'SIGKILL');
+      await expect.poll(() => isAlive(first.pid as number)).toBe(false);
+
+      const second = await startLocal({ persistDir, port });
+      expect(second.endpoint).toBe(first.endpoint);
+      expect(await readAll(second.endpoint, 'kept')).toEqual(['a', 'b', 'c']);
+    } finally {
+      await rm(persistDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data file cut short by a kill during a write, saying which file and what to do', async () => {
+    const persistDir = await mkdtemp(join(tmpdir(), 'kinesis-local-'));
+    try {
+      const file = join(persistDir, KINESIS_LOCAL_DATA_FILE);
+      await writeFile(file, '{"streams":{"us-east-1":[{"streamName":"kept","sha');
+      await expect(KinesisLocal.start({ persistDir })).rejects.toMatchObject({
+        code: 'KINESIS_LOCAL_START_FAILED',
+        message: expect.stringContaining(`mv ${file} ${file}.broken`),
+      });
+    } finally {
+      await rm(persistDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps its data in one named folder of a data directory', () => {
+    expect(kinesisLocalPersistDir('/data/pfm')).toBe('/data/pfm/kinesis-local');
   });
 });

@@ -23,6 +23,7 @@ function setup(
   handler: KinesisBatchHandler,
   maxRetryAttempts = 3,
   failing: { save?: boolean; put?: boolean } = {},
+  rules: { bisect?: boolean; maxRecordAgeSeconds?: number; now?: number } = {},
 ) {
   const log: string[] = [];
   const dead: DeadLetterEntry[] = [];
@@ -36,17 +37,24 @@ function setup(
       return handler(event);
     },
     streamName: 'readings',
-    policy: { maxRetryAttempts },
+    policy: {
+      maxRetryAttempts,
+      bisectBatchOnFunctionError: rules.bisect ?? false,
+      maxRecordAgeSeconds: rules.maxRecordAgeSeconds ?? -1,
+      reportBatchItemFailures: true,
+    },
     checkpoints: new ShardCheckpoints(
       {
-        load: async () => undefined,
+        load: async () => ({ shards: {} }),
         save: async (stream, shardId, seq) => {
           if (failing.save) throw new Error('disk full');
-          log.push(`save ${stream}/${shardId} ${seq}`);
+          log.push(`save ${stream.streamName}/${shardId} ${seq}`);
         },
       },
-      'readings',
+      { streamName: 'readings', streamArn: context.streamArn, createdAt: '2026-01-01T00:00:00.000Z' },
+      {},
     ),
+    now: () => rules.now ?? Date.now(),
     deadLetter: {
       put: async (entries) => {
         if (failing.put) throw new Error('dead letter unwritable');
@@ -93,7 +101,11 @@ describe('BatchDelivery', () => {
 
   it('on a partial failure, checkpoints before the lowest failure and asks to redeliver from it', async () => {
     const { deliver, log, reports, progress } = setup(async () => fail('40', '30'));
-    expect(await deliver()).toEqual({ sequenceNumber: '30', attempts: 1 });
+    expect(await deliver()).toEqual({
+      retry: { sequenceNumber: '30', attempts: 1 },
+      batches: undefined,
+      backoff: true,
+    });
     expect(log).toEqual(['save readings/shard-0 20']);
     expect(progress.snapshot()).toMatchObject({
       delivered: 4,
@@ -106,7 +118,10 @@ describe('BatchDelivery', () => {
 
   it('on a failure of the first record, checkpoints nothing', async () => {
     const { deliver, log } = setup(async () => fail('10'));
-    expect(await deliver()).toEqual({ sequenceNumber: '10', attempts: 1 });
+    expect(await deliver()).toMatchObject({
+      retry: { sequenceNumber: '10', attempts: 1 },
+      batches: undefined,
+    });
     expect(log).toEqual([]);
   });
 
@@ -114,9 +129,8 @@ describe('BatchDelivery', () => {
     const { deliver, log, reports } = setup(async () => {
       throw new Error('boom');
     });
-    expect(await deliver({ sequenceNumber: '10', attempts: 1 })).toEqual({
-      sequenceNumber: '10',
-      attempts: 2,
+    expect(await deliver({ sequenceNumber: '10', attempts: 1 })).toMatchObject({
+      retry: { sequenceNumber: '10', attempts: 2 },
     });
     expect(log).toEqual([]);
     expect(reports[0]).toMatchObject({ outcome: 'retrying', attempt: 2 });
@@ -126,9 +140,11 @@ describe('BatchDelivery', () => {
     const { deliver, log, dead, reports, progress } = setup(async () => fail('30'));
     expect(await deliver({ sequenceNumber: '30', attempts: 3 })).toBeUndefined();
     expect(log).toEqual(['save readings/shard-0 20', 'dead 30,40', 'save readings/shard-0 40']);
-    expect(dead.map((d) => [d.streamName, d.shardId, d.sequenceNumber, d.reason, d.attempts])).toEqual([
-      ['readings', 'shard-0', '30', 'batch item failure after 4 attempts', 4],
-      ['readings', 'shard-0', '40', 'batch item failure after 4 attempts', 4],
+    expect(
+      dead.map((d) => [d.streamName, d.shardId, d.sequenceNumber, d.condition, d.reason, d.attempts]),
+    ).toEqual([
+      ['readings', 'shard-0', '30', 'RetryAttemptsExhausted', 'batch item failure after 4 attempts', 4],
+      ['readings', 'shard-0', '40', 'RetryAttemptsExhausted', 'batch item failure after 4 attempts', 4],
     ]);
     expect(progress.snapshot()).toMatchObject({ succeeded: 2, deadLettered: 2, retriedBatches: 0 });
     expect(reports[0]).toMatchObject({ outcome: 'deadLettered', succeeded: 2, deadLettered: 2, attempt: 4 });
@@ -156,5 +172,64 @@ describe('BatchDelivery', () => {
     await expect(deliver()).rejects.toThrow('disk full');
     expect(shard.checkpoint).toBeUndefined();
     expect(progress.snapshot()).toMatchObject({ delivered: 4, succeeded: 0 });
+  });
+
+  it('under bisection, splits a batch the function failed into two halves to deliver at once, checkpointing nothing', async () => {
+    const { deliver, log, reports, progress } = setup(
+      async () => {
+        throw new Error('boom');
+      },
+      0,
+      {},
+      { bisect: true },
+    );
+    const next = await deliver();
+    expect(next?.batches?.map((b) => b.map((r) => r.SequenceNumber))).toEqual([
+      ['10', '20'],
+      ['30', '40'],
+    ]);
+    expect(next).toMatchObject({ retry: { sequenceNumber: '10', attempts: 0 }, backoff: false });
+    expect(log).toEqual([]);
+    expect(reports[0]).toMatchObject({ outcome: 'retrying', succeeded: 0, deadLettered: 0, attempt: 1 });
+    expect(progress.snapshot()).toMatchObject({ delivered: 4, retriedBatches: 1, deadLettered: 0 });
+  });
+
+  it('dead-letters records past the maximum age before invoking the rest, and checkpoints past them once they are kept', async () => {
+    // record() arrives at 1,700,000,000,000; at +61 s every record of the batch is too old.
+    const { deliver, log, dead, events, reports } = setup(
+      async () => undefined,
+      3,
+      {},
+      {
+        maxRecordAgeSeconds: 60,
+        now: 1_700_000_061_000,
+      },
+    );
+    expect(await deliver()).toBeUndefined();
+    expect(events).toEqual([]);
+    expect(log).toEqual(['dead 10,20,30,40', 'save readings/shard-0 40']);
+    expect(new Set(dead.map((d) => `${d.condition}: ${d.reason}`))).toEqual(
+      new Set(['RecordAgeExceeded: record older than MaximumRecordAgeInSeconds (60 s)']),
+    );
+    expect(reports[0]).toMatchObject({
+      outcome: 'deadLettered',
+      succeeded: 0,
+      deadLettered: 4,
+      handlerMs: 0,
+    });
+  });
+
+  it('delivers records exactly at the maximum age', async () => {
+    const { deliver, events } = setup(
+      async () => undefined,
+      3,
+      {},
+      {
+        maxRecordAgeSeconds: 60,
+        now: 1_700_000_060_000,
+      },
+    );
+    expect(await deliver()).toBeUndefined();
+    expect(events).toHaveLength(1);
   });
 });

@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import {
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureStream } from '../../../stream/kinesis/client.js';
 import { KinesisWriter, type WriteEntry } from '../../../stream/kinesis/KinesisWriter.js';
 import {
   EventSourceRunner,
@@ -11,7 +16,7 @@ import {
 } from '../../../stream/runner/EventSourceRunner.js';
 import { FileCheckpointStore } from '../../../stream/runner/FileCheckpointStore.js';
 import { FileDeadLetter } from '../../../stream/runner/FileDeadLetter.js';
-import type { CheckpointStore } from '../../../stream/runner/types.js';
+import type { CheckpointStore, RunnerNotice } from '../../../stream/runner/types.js';
 import { useKinesisLocal } from '../../helpers/kinesisLocal.js';
 import { FakeKinesis, kinesisError, record } from './fakeKinesis.js';
 
@@ -73,6 +78,8 @@ async function startRunner(
     startingPosition: 'TRIM_HORIZON',
     pollIntervalMs: 20,
     retryDelayMs: 0,
+    // As the stack configures its event source mappings.
+    reportBatchItemFailures: true,
     ...stores(),
     ...opts,
   });
@@ -182,7 +189,7 @@ describe('EventSourceRunner against kinesis-local', () => {
     const durable = stores().checkpointStore;
     const saved: string[] = [];
     const checkpointStore: CheckpointStore = {
-      load: (s, shard) => durable.load(s, shard),
+      load: (s) => durable.load(s),
       save: async (s, shard, seq) => {
         saved.push(seq);
         await durable.save(s, shard, seq);
@@ -338,7 +345,7 @@ describe('EventSourceRunner against kinesis-local', () => {
     await write(streamName, bodies(1, 3));
     const durable = stores().checkpointStore;
     const crashing: CheckpointStore = {
-      load: (s, shard) => durable.load(s, shard),
+      load: (s) => durable.load(s),
       save: async () => {
         throw new Error('disk full');
       },
@@ -414,6 +421,45 @@ describe('EventSourceRunner against kinesis-local', () => {
     expect(stats.shards[parent]?.closed).toBe(true);
   });
 
+  it('reads a stream deleted and created again under the same name from its start, and says so', async () => {
+    const { streamName } = await kinesis.freshStream(1);
+    await write(streamName, bodies(1, 8));
+    const { checkpointStore, deadLetter } = stores();
+    const first = recordingHandler();
+    const before = await startRunner(streamName, { handler: first.handler, checkpointStore, deadLetter });
+    await before.waitForIdle({ quietMs: 0 });
+    await before.stop();
+    expect(first.batches.flat()).toHaveLength(8);
+
+    await kinesis.client.send(new DeleteStreamCommand({ StreamName: streamName }));
+    await expect
+      .poll(
+        () =>
+          kinesis.client.send(new DescribeStreamSummaryCommand({ StreamName: streamName })).then(
+            () => 'there',
+            (err: Error) => err.name,
+          ),
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBe('ResourceNotFoundException');
+    await ensureStream(kinesis.client, streamName, 1);
+    await write(streamName, bodies(1, 3, 100));
+
+    const notices: RunnerNotice[] = [];
+    const second = recordingHandler();
+    const after = await startRunner(streamName, {
+      handler: second.handler,
+      checkpointStore: new FileCheckpointStore(checkpointStore.path),
+      deadLetter,
+      onNotice: (n) => notices.push(n),
+    });
+    await after.waitForIdle({ quietMs: 50 });
+    expect(second.batches.map(ns)).toEqual([[100, 101, 102]]);
+    expect(notices).toEqual([
+      expect.objectContaining({ kind: 'streamRecreated', streamName, previousCreatedAt: expect.any(String) }),
+    ]);
+  });
+
   it('starts at LATEST when there is no checkpoint', async () => {
     const { streamName } = await kinesis.freshStream(1);
     await write(streamName, bodies(1, 5));
@@ -432,7 +478,7 @@ describe('EventSourceRunner options', () => {
     streamName: 's',
     handler: async () => undefined,
     startingPosition: 'TRIM_HORIZON' as const,
-    checkpointStore: { load: async () => undefined, save: async () => undefined },
+    checkpointStore: { load: async () => ({ shards: {} }), save: async () => undefined },
     deadLetter: { put: async () => undefined },
   };
 
@@ -467,7 +513,7 @@ describe('EventSourceRunner coordination (FakeKinesis)', () => {
       streamName: 'readings',
       handler,
       startingPosition: 'TRIM_HORIZON',
-      checkpointStore: { load: async () => undefined, save: async () => undefined },
+      checkpointStore: { load: async () => ({ shards: {} }), save: async () => undefined },
       deadLetter: { put: async () => undefined },
       pollIntervalMs: 0,
       retryDelayMs: 0,
@@ -572,6 +618,7 @@ describe('EventSourceRunner coordination (FakeKinesis)', () => {
       deadLettered: 0,
       batches: 0,
       shards: {},
+      engine: { unreachableSince: undefined, lastError: undefined },
     });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ describe('FileDeadLetter', () => {
     sequenceNumber,
     partitionKey: 'machine-1',
     data: new Uint8Array(data),
+    condition: 'RetryAttemptsExhausted',
     reason: 'batch item failure after 4 attempts',
     attempts: 4,
     time: '2026-01-01T00:00:00.000Z',
@@ -40,5 +41,12 @@ describe('FileDeadLetter', () => {
       entry('2', [1, 2]),
       entry('3', []),
     ]);
+  });
+
+  it('reads a line written before conditions were recorded as a retry given up on', async () => {
+    const path = join(dir, 'dead-letter.jsonl');
+    const { condition: _, ...old } = { ...entry('9', [7]), data: 'Bw==' };
+    await writeFile(path, `${JSON.stringify(old)}\n`);
+    expect(await new FileDeadLetter(path).read()).toEqual([entry('9', [7])]);
   });
 });

@@ -29,12 +29,17 @@ function setup(opts: Setup) {
   const saved: string[] = [];
   const checkpoints = new ShardCheckpoints(
     {
-      load: async () => opts.checkpoint,
+      load: async () => ({ shards: {} }),
       save: async (_stream, _shard, seq) => {
         saved.push(seq);
       },
     },
-    'readings',
+    {
+      streamName: 'readings',
+      streamArn: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
+      createdAt: '',
+    },
+    opts.checkpoint === undefined ? {} : { 'shard-0': opts.checkpoint },
   );
   const batches: string[][] = [];
   const handler = async (event: KinesisStreamEvent) => {
@@ -64,10 +69,16 @@ function setup(opts: Setup) {
     delivery: new BatchDelivery({
       handler,
       streamName: 'readings',
-      policy: { maxRetryAttempts: -1 },
+      policy: {
+        maxRetryAttempts: -1,
+        bisectBatchOnFunctionError: false,
+        maxRecordAgeSeconds: -1,
+        reportBatchItemFailures: true,
+      },
       checkpoints,
       deadLetter: { put: async () => undefined },
       progress,
+      now: Date.now,
     }),
     checkpoints,
     startingPosition: opts.startingPosition ?? 'TRIM_HORIZON',

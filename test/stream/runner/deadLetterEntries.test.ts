@@ -6,6 +6,7 @@ describe('deadLetterEntries', () => {
   const ctx = {
     streamName: 'readings',
     shardId: 'shardId-000000000001',
+    condition: 'RetryAttemptsExhausted' as const,
     reason: 'decoder exploded',
     attempts: 4,
     time: '2024-05-01T10:00:00.000Z',

@@ -51,7 +51,7 @@ export class FakeKinesis {
 
   constructor(
     readonly shards: FakeShard[],
-    readonly opts: { streamArn?: string; pageSize?: number } = {},
+    readonly opts: { streamArn?: string; createdAt?: Date; pageSize?: number } = {},
   ) {
     this.client = {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
@@ -75,6 +75,7 @@ export class FakeKinesis {
         return {
           StreamDescriptionSummary: {
             StreamARN: this.opts.streamArn ?? 'arn:aws:kinesis:eu-west-1:123456789012:stream/fake',
+            StreamCreationTimestamp: this.opts.createdAt ?? new Date(1_700_000_000_000),
           },
         };
       case 'ListShards': {

@@ -39,21 +39,36 @@ describe('decideDelivery', () => {
       name: 'a partial failure redelivers from the lowest failure',
       outcome: from(2),
       max: 3,
-      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 1 } },
+      expected: {
+        kind: 'redeliver',
+        handled: 2,
+        retry: { sequenceNumber: '30', attempts: 1 },
+        from: 'stream',
+      },
     },
     {
       name: 'the same record failing again counts up',
       outcome: from(2),
       previous: { sequenceNumber: '30', attempts: 2 },
       max: 3,
-      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 3 } },
+      expected: {
+        kind: 'redeliver',
+        handled: 2,
+        retry: { sequenceNumber: '30', attempts: 3 },
+        from: 'stream',
+      },
     },
     {
       name: 'progress past the failed record starts a fresh count',
       outcome: from(2),
       previous: { sequenceNumber: '10', attempts: 3 },
       max: 3,
-      expected: { kind: 'redeliver', handled: 2, retry: { sequenceNumber: '30', attempts: 1 } },
+      expected: {
+        kind: 'redeliver',
+        handled: 2,
+        retry: { sequenceNumber: '30', attempts: 1 },
+        from: 'stream',
+      },
     },
     {
       name: 'one failure more than maxRetryAttempts dead-letters from the failed record',
@@ -83,7 +98,12 @@ describe('decideDelivery', () => {
       name: 'a thrown error redelivers the whole batch',
       outcome: thrown,
       max: 3,
-      expected: { kind: 'redeliver', handled: 0, retry: { sequenceNumber: '10', attempts: 1 } },
+      expected: {
+        kind: 'redeliver',
+        handled: 0,
+        retry: { sequenceNumber: '10', attempts: 1 },
+        from: 'stream',
+      },
     },
     {
       name: 'a thrown error past the limit dead-letters with its message',
@@ -103,10 +123,85 @@ describe('decideDelivery', () => {
       outcome: from(1),
       previous: { sequenceNumber: '20', attempts: 10_000 },
       max: -1,
-      expected: { kind: 'redeliver', handled: 1, retry: { sequenceNumber: '20', attempts: 10_001 } },
+      expected: {
+        kind: 'redeliver',
+        handled: 1,
+        retry: { sequenceNumber: '20', attempts: 10_001 },
+        from: 'stream',
+      },
     },
   ])('$name', ({ outcome, previous, max, expected }) => {
-    expect(decideDelivery(outcome, seqs, previous, { maxRetryAttempts: max })).toEqual(expected);
+    expect(
+      decideDelivery(outcome, seqs, previous, { maxRetryAttempts: max, bisectBatchOnFunctionError: false }),
+    ).toEqual(expected);
+  });
+});
+
+// https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html ("Bisecting a batch")
+describe('decideDelivery with BisectBatchOnFunctionError', () => {
+  const bisect = (max: number) => ({ maxRetryAttempts: max, bisectBatchOnFunctionError: true });
+
+  it.each<{
+    name: string;
+    outcome: BatchOutcome;
+    batch?: string[];
+    previous?: RetryState;
+    max: number;
+    expected: DeliveryDecision;
+  }>([
+    {
+      name: 'a function error splits the batch in two, not counted as a retry',
+      outcome: thrown,
+      max: 0,
+      expected: { kind: 'split', at: 2, retry: { sequenceNumber: '10', attempts: 0 } },
+    },
+    {
+      name: 'an odd batch splits with the larger half first',
+      outcome: thrown,
+      batch: ['10', '20', '30'],
+      max: 0,
+      expected: { kind: 'split', at: 2, retry: { sequenceNumber: '10', attempts: 0 } },
+    },
+    {
+      name: 'a split keeps the count the first record has so far',
+      outcome: thrown,
+      previous: { sequenceNumber: '10', attempts: 2 },
+      max: 3,
+      expected: { kind: 'split', at: 2, retry: { sequenceNumber: '10', attempts: 2 } },
+    },
+    {
+      name: 'a lone record that fails is retried, counted, from the batch in hand',
+      outcome: thrown,
+      batch: ['30'],
+      max: 1,
+      expected: {
+        kind: 'redeliver',
+        handled: 0,
+        retry: { sequenceNumber: '30', attempts: 1 },
+        from: 'batch',
+      },
+    },
+    {
+      name: 'a lone record past its retries is given up on',
+      outcome: thrown,
+      batch: ['30'],
+      previous: { sequenceNumber: '30', attempts: 1 },
+      max: 1,
+      expected: { kind: 'deadLetter', handled: 0, attempts: 2, reason: 'decoder exploded' },
+    },
+    {
+      name: 'a partial failure is bisected at the failed record: only the remaining records are retried',
+      outcome: from(2),
+      max: 3,
+      expected: {
+        kind: 'redeliver',
+        handled: 2,
+        retry: { sequenceNumber: '30', attempts: 1 },
+        from: 'batch',
+      },
+    },
+  ])('$name', ({ outcome, batch, previous, max, expected }) => {
+    expect(decideDelivery(outcome, batch ?? seqs, previous, bisect(max))).toEqual(expected);
   });
 });
 

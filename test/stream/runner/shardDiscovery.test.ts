@@ -1,22 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { KinesisCallRetry } from '../../../stream/runner/kinesisCallRetry.js';
-import {
-  describeStreamArn,
-  listShardLineage,
-  waitForParents,
-} from '../../../stream/runner/shardDiscovery.js';
+import { describeStream, listShardLineage, waitForParents } from '../../../stream/runner/shardDiscovery.js';
 import { FakeKinesis, kinesisError, settle } from './fakeKinesis.js';
 
 const retry: KinesisCallRetry = { signal: new AbortController().signal, maxDelayMs: 1_000, random: () => 0 };
 
-describe('describeStreamArn', () => {
-  it("gives the stream's ARN", async () => {
+describe('describeStream', () => {
+  it("gives the stream's identity: name, ARN and creation time", async () => {
     const kinesis = new FakeKinesis([], {
       streamArn: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
+      createdAt: new Date('2026-03-04T05:06:07.000Z'),
     });
-    expect(await describeStreamArn(kinesis.client, 'readings', retry)).toBe(
-      'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
-    );
+    expect(await describeStream(kinesis.client, 'readings', retry)).toEqual({
+      streamName: 'readings',
+      streamArn: 'arn:aws:kinesis:eu-west-1:123456789012:stream/readings',
+      createdAt: '2026-03-04T05:06:07.000Z',
+    });
     expect(kinesis.inputs('DescribeStreamSummary')).toEqual([{ StreamName: 'readings' }]);
   });
 
@@ -26,7 +25,7 @@ describe('describeStreamArn', () => {
     kinesis.interfere = (c) => {
       if (c.name === 'DescribeStreamSummary' && throttled++ < 2) throw kinesisError('LimitExceededException');
     };
-    expect(await describeStreamArn(kinesis.client, 'readings', retry)).toMatch(/^arn:aws:kinesis:/);
+    expect((await describeStream(kinesis.client, 'readings', retry)).streamArn).toMatch(/^arn:aws:kinesis:/);
     expect(kinesis.inputs('DescribeStreamSummary')).toHaveLength(3);
   });
 
@@ -35,9 +34,7 @@ describe('describeStreamArn', () => {
     kinesis.interfere = () => {
       throw kinesisError('ResourceNotFoundException');
     };
-    await expect(describeStreamArn(kinesis.client, 'gone', retry)).rejects.toThrow(
-      'ResourceNotFoundException',
-    );
+    await expect(describeStream(kinesis.client, 'gone', retry)).rejects.toThrow('ResourceNotFoundException');
   });
 });
 

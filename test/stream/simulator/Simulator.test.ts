@@ -108,3 +108,66 @@ describe('createSimulator', () => {
     expect(() => createSimulator(options()).take(-1)).toThrow(/non-negative integer/);
   });
 });
+
+describe('a fleet whose machines report at intervals of their own', () => {
+  const MIN = 5 * 60_000;
+  const MAX = 10 * 60_000;
+  const fleet = () => createSimulator(options({ machines: 30, intervalMs: MIN, maxIntervalMs: MAX }));
+
+  it('gives each machine one interval in [min, max], spread over the range, the same for the same seed', () => {
+    const intervals = fleet().machines.map((m) => m.intervalMs);
+    expect(intervals).toEqual(fleet().machines.map((m) => m.intervalMs));
+    for (const i of intervals) {
+      expect(i).toBeGreaterThanOrEqual(MIN);
+      expect(i).toBeLessThanOrEqual(MAX);
+    }
+    expect(Math.min(...intervals)).toBeLessThan(MIN + (MAX - MIN) / 4);
+    expect(Math.max(...intervals)).toBeGreaterThan(MAX - (MAX - MIN) / 4);
+  });
+
+  it('emits in time order, each machine every one of its own intervals', () => {
+    const sim = fleet();
+    const run = sim.take(3000);
+    const times = run.map((r) => r.reading.timestamp);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    for (const machine of sim.machines) {
+      const own = run.filter((r) => r.reading.deviceId === machine.deviceId).map((r) => r.reading.timestamp);
+      expect(own.length).toBeGreaterThan(50);
+      own.slice(1).forEach((t, k) => {
+        expect(Math.abs(t - (own[k] as number) - machine.intervalMs)).toBeLessThanOrEqual(1);
+      });
+    }
+  });
+
+  it('keeps the physics of a machine whatever its interval: only the timestamps change', () => {
+    const physics = (r: SimulatedReading) => ({ ...r.reading, timestamp: 0 });
+    const ofDevice = (sim: ReturnType<typeof createSimulator>) =>
+      sim
+        .take(30 * 40)
+        .filter((r) => r.reading.deviceId === 'M-0004')
+        .slice(0, 20)
+        .map(physics);
+    expect(ofDevice(fleet())).toEqual(ofDevice(createSimulator(options({ machines: 30, intervalMs: MIN }))));
+  });
+
+  it('says where its next reading falls and how many readings a span holds, without running the physics', () => {
+    const sim = fleet();
+    const probe = fleet();
+    const day = 24 * 3_600_000;
+    const n = sim.readingsWithin(day);
+    const run = probe.take(n + 1);
+    expect(run[n - 1]?.reading.timestamp).toBeLessThanOrEqual(START + day);
+    expect(run[n]?.reading.timestamp).toBeGreaterThan(START + day);
+    const span = sim.spanOfReadings(n);
+    expect(sim.readingsWithin(span)).toBe(n);
+    expect(sim.readingsWithin(span - 1)).toBe(n - 1);
+    expect(Math.abs(START + span - (run[n - 1]?.reading.timestamp ?? 0))).toBeLessThanOrEqual(1);
+    expect(sim.nextTimestamp).toBe(run[0]?.reading.timestamp);
+    sim.next();
+    expect(sim.nextTimestamp).toBe(run[1]?.reading.timestamp);
+  });
+
+  it('refuses a largest interval below the smallest', () => {
+    expect(() => createSimulator(options({ intervalMs: 1000, maxIntervalMs: 500 }))).toThrow(/maxIntervalMs/);
+  });
+});

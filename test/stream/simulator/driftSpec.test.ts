@@ -73,7 +73,7 @@ describe('parseDriftSpec', () => {
     ['torqueNm:offset:5:M-0001:extra@+0s', /unexpected "extra"/],
     ['torqueNm:offset:5@', /missing time/],
     ['torqueNm:offset:5@+10', /time "\+10" is neither/],
-    ['torqueNm:offset:5@+10d', /time "\+10d" is neither/],
+    ['torqueNm:offset:5@+10w', /time "\+10w" is neither/],
     ['torqueNm:offset:5@2026-01-01', /time "2026-01-01" is neither/],
     ['torqueNm:offset:5@2026-13-01T00:00:00Z', /time "2026-13-01T00:00:00Z" is neither/],
     ['torqueNm:offset:5@tomorrow', /time "tomorrow" is neither/],
@@ -85,6 +85,41 @@ describe('parseDriftSpec', () => {
   it('needs the start time for a relative time', () => {
     expect(() => parseDriftSpec('torqueNm:offset:5@+600s')).toThrow(/relative time "\+600s" needs/);
     expect(parseDriftSpec('torqueNm:offset:5@2026-01-01T00:00:00Z').fromTime).toBe(START);
+  });
+
+  describe('within a run', () => {
+    const run = { start: START, end: START + 48 * 3_600_000 };
+
+    it.each<[string, number]>([
+      ['torqueNm:offset:8@+2h', START + 7_200_000],
+      ['torqueNm:offset:8@+1d', START + 86_400_000],
+      ['torqueNm:offset:8@50%', START + 24 * 3_600_000],
+      ['torqueNm:offset:8@0%', START],
+      ['torqueNm:offset:8@100%', run.end],
+      ['airTemperatureK:stuck:M-0003@+0s', START],
+      ['torqueNm:offset:8@2026-01-02T00:00:00Z', START + 86_400_000],
+    ])('places %s in the run', (text, fromTime) => {
+      expect(parseDriftSpec(text, run).fromTime).toBe(fromTime);
+    });
+
+    it.each<[string, RegExp]>([
+      [
+        'torqueNm:offset:8@+50h',
+        /starts at 2026-01-03T02:00:00Z, after the run's last reading \(the run covers 2026-01-01T00:00:00Z to 2026-01-03T00:00:00Z; use @\+0h to @\+48h or @0% to @100%\)/,
+      ],
+      ['torqueNm:offset:8@2025-12-31T23:00:00Z', /before the run's first reading/],
+      ['torqueNm:offset:8@101%', /past the end of the run/],
+    ])('refuses %s, which falls outside it', (text, message) => {
+      expect(() => parseDriftSpec(text, run)).toThrow(SimulatorError);
+      expect(() => parseDriftSpec(text, run)).toThrow(message);
+    });
+
+    it('takes any later time in a run that goes on live, but no fraction of it', () => {
+      expect(parseDriftSpec('torqueNm:offset:8@+50h', { start: START }).fromTime).toBe(
+        START + 50 * 3_600_000,
+      );
+      expect(() => parseDriftSpec('torqueNm:offset:8@50%', { start: START })).toThrow(/known end/);
+    });
   });
 
   it('names the whole spec and carries a non-retryable code', () => {

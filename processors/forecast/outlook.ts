@@ -1,0 +1,90 @@
+/**
+ * Turns one machine's per-process hazards into probabilities over time. Within a path (one sampled slow
+ * state: temperatures, tool lives) processes are independent given that state, so a step of k processes
+ * survives with (1 - hazard)^k, the hazard being the mean over the path's draws at that step; the
+ * probability of a failure by time t is the mean over paths of 1 - survival. Averaging draws within a
+ * path, not across the whole run, keeps both a single process's rare draw (a power spike) and a
+ * persistent state (a hot spell, a worn tool) at their own weight.
+ */
+export interface OutlookInput {
+  /** [paths, steps, modes]: mean calibrated probability per process. */
+  hazard: Float64Array;
+  paths: number;
+  steps: number;
+  modes: number;
+  /** Processes per step (step length / reading pace); may be fractional. */
+  processesPerStep: number;
+  /** Per mode: counts towards the forecastable ("due") probability. */
+  forecastable: readonly boolean[];
+}
+
+export interface Outlook {
+  /** [steps]: probability of a forecastable failure by the end of each step. */
+  forecastable: Float64Array;
+  /** [steps]: probability of a failure of any mode by the end of each step. */
+  any: Float64Array;
+  /** [steps, modes]: probability of a failure of each mode by the end of each step. */
+  byMode: Float64Array;
+}
+
+/** Cumulative failure probabilities per step: forecastable modes together, all modes, and each mode. */
+export function computeOutlook(input: OutlookInput): Outlook {
+  const { hazard, paths, steps, modes, processesPerStep: k, forecastable } = input;
+  const due = new Float64Array(steps);
+  const any = new Float64Array(steps);
+  const byMode = new Float64Array(steps * modes);
+  const logMode = new Float64Array(modes);
+  for (let g = 0; g < paths; g++) {
+    let logDue = 0;
+    let logAny = 0;
+    logMode.fill(0);
+    for (let s = 0; s < steps; s++) {
+      const base = (g * steps + s) * modes;
+      for (let m = 0; m < modes; m++) {
+        const h = Math.min(hazard[base + m] as number, 1 - 1e-15);
+        const log = k * Math.log1p(-h);
+        logMode[m] = (logMode[m] as number) + log;
+        logAny += log;
+        if (forecastable[m]) logDue += log;
+        byMode[s * modes + m] = (byMode[s * modes + m] as number) + (1 - Math.exp(logMode[m] as number));
+      }
+      due[s] = (due[s] as number) + (1 - Math.exp(logDue));
+      any[s] = (any[s] as number) + (1 - Math.exp(logAny));
+    }
+  }
+  for (let s = 0; s < steps; s++) {
+    due[s] = (due[s] as number) / paths;
+    any[s] = (any[s] as number) / paths;
+  }
+  for (let i = 0; i < byMode.length; i++) byMode[i] = (byMode[i] as number) / paths;
+  return { forecastable: due, any, byMode };
+}
+
+/**
+ * The time (ms after time zero) at which a cumulative curve, sampled at the end of each step and 0 at time
+ * zero, first reaches `level`, interpolated linearly within the step; null if it never does.
+ */
+export function crossingTime(curve: Float64Array, stepMs: number, level: number): number | null {
+  let previous = 0;
+  for (let s = 0; s < curve.length; s++) {
+    const p = curve[s] as number;
+    if (p >= level) {
+      const fraction = p > previous ? (level - previous) / (p - previous) : 0;
+      return (s + Math.max(0, Math.min(1, fraction))) * stepMs;
+    }
+    previous = p;
+  }
+  return null;
+}
+
+/** The mean time to the first failure counted within the curve's span (ms): the area under its survival. */
+export function restrictedMeanTime(curve: Float64Array, stepMs: number): number {
+  let area = 0;
+  let previous = 1;
+  for (let s = 0; s < curve.length; s++) {
+    const survival = 1 - (curve[s] as number);
+    area += ((previous + survival) / 2) * stepMs;
+    previous = survival;
+  }
+  return area;
+}
