@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { DriftCore } from '../../processors/drift/core.js';
-import { calibrationFor, effectiveN } from '../../processors/drift/scores.js';
+import { calibrationFor, effectiveN, varianceTested } from '../../processors/drift/scores.js';
 import { chiSquareIsf, normalQuantile } from '../../processors/drift/statistics.js';
 import type { DriftCalibration, FeatureCalibration, ScopeKey } from '../../processors/drift/types.js';
 
@@ -15,16 +15,24 @@ export interface DriftLimitsSource {
   version: 1;
   /** Per-window significance of each test after the multiple-testing correction. */
   alphaPerTest: number;
-  /** Per scope and feature: the calibrated null spreads and the reference sample size. */
-  scopes: Partial<Record<ScopeKey, Record<string, { calibration: FeatureCalibration; referenceN: number }>>>;
+  /**
+   * Per scope and feature: the calibrated null spreads, the reference sample size, and whether the monitor tests
+   * the feature's variance (not an indicator's; absent in older runs' files, where it was always tested).
+   */
+  scopes: Partial<
+    Record<
+      ScopeKey,
+      Record<string, { calibration: FeatureCalibration; referenceN: number; varianceTested?: boolean }>
+    >
+  >;
 }
 
 /** A feature's limits in a window of `n` readings: beyond them the window breaches that test. */
 export interface FeatureLimits {
   /** |mean shift| in reference standard deviations. */
   meanShift: number;
-  /** Variance ratio below [0] or above [1]. */
-  varianceRatio: [number, number];
+  /** Variance ratio below [0] or above [1]; null when the variance is not tested (an indicator feature). */
+  varianceRatio: [number, number] | null;
   /** PSI above this; null when the feature has a single reference group (PSI is then not tested). */
   psi: number | null;
   /** The CUSUM is reported as a fraction of its alarm threshold. */
@@ -46,7 +54,11 @@ export function driftLimitsSource(
         Object.fromEntries(
           core.reference.features.map((ref) => [
             ref.name,
-            { calibration: calibrationFor(calibration, scope, ref), referenceN: ref.n },
+            {
+              calibration: calibrationFor(calibration, scope, ref),
+              referenceN: ref.n,
+              varianceTested: varianceTested(ref),
+            },
           ]),
         ),
       ]),
@@ -80,10 +92,10 @@ export function featureLimits(
   const meanShift = normalQuantile(1 - alpha / 2) * Math.sqrt(cal.mean / nEff);
   // The sample variance ratio times nu is chi-square(nu), nu = nEff / c; two-sided at alpha.
   const nu = nEff / cal.variance;
-  const varianceRatio: [number, number] = [
-    chiSquareIsf(1 - alpha / 2, nu) / nu,
-    chiSquareIsf(alpha / 2, nu) / nu,
-  ];
+  const varianceRatio: [number, number] | null =
+    entry.varianceTested === false
+      ? null
+      : [chiSquareIsf(1 - alpha / 2, nu) / nu, chiSquareIsf(alpha / 2, nu) / nu];
   // nEff * PSI / scale is chi-square(dof).
   const psi = cal.psiDof > 0 ? (cal.psiScale * chiSquareIsf(alpha, cal.psiDof)) / nEff : null;
   return { meanShift, varianceRatio, psi, cusum: 1 };

@@ -839,8 +839,10 @@ function renderFeature(p) {
           stat(
             'var',
             `×${fixed(l.varianceRatio, 2)}`,
-            lim ? `${fixed(lim.varianceRatio[0], 2)}–${fixed(lim.varianceRatio[1], 2)}` : null,
-            lim !== null &&
+            lim?.varianceRatio != null
+              ? `${fixed(lim.varianceRatio[0], 2)}–${fixed(lim.varianceRatio[1], 2)}`
+              : null,
+            lim?.varianceRatio != null &&
               (l.varianceRatio < lim.varianceRatio[0] || l.varianceRatio > lim.varianceRatio[1]),
             'window variance / reference variance, and the range a window of this size stays in',
           ),
