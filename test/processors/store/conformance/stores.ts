@@ -7,6 +7,8 @@ import {
 import { InfluxDbSink } from '../../../../processors/sinks/InfluxDbSink.js';
 import { restoreLineBreaks } from '../../../../processors/sinks/lineProtocol.js';
 import { TimestreamSink } from '../../../../processors/sinks/TimestreamSink.js';
+import { InfluxDbPeriodQueries } from '../../../../processors/store/InfluxDbPeriodQueries.js';
+import { InfluxQlClient } from '../../../../processors/store/InfluxQlClient.js';
 import { openDuckDbStore } from '../../../../processors/store/openDuckDbStore.js';
 import { createTimestreamQueryClient } from '../../../../processors/store/queries/timestreamQueryClient.js';
 import { TimestreamQueries } from '../../../../processors/store/TimestreamQueries.js';
@@ -224,9 +226,9 @@ export async function influxDbStore(influx: InfluxServerFixture): Promise<StoreU
         .map((r) => quarantineView(r, String(r.raw_sha256), num(r.raw_bytes)))
         .sort(byEvent);
     },
-    // processors/store has no InfluxDB period-queries adapter yet (the aws engineer's, issue 12).
+    // The agent's reads as the deployed agent makes them: InfluxQL through the store's period-queries adapter.
     async periodQueries() {
-      return undefined;
+      return new InfluxDbPeriodQueries(new InfluxQlClient({ url: influx.server.url, database }));
     },
     async close() {},
   };
