@@ -146,7 +146,10 @@ export function runBundledHandler(opts: {
   });
 }
 
-/** A loopback stand-in for InfluxDB's v1 `/write` endpoint: accepts every write and keeps its lines. */
+/**
+ * A loopback stand-in for InfluxDB's v1 `/write` endpoint: accepts every write and keeps its lines. Its `/query`
+ * answers as an empty database does (no series), which is what the sink's read before write finds first.
+ */
 export interface InfluxStandIn {
   url: string;
   /** Line-protocol lines received, in order. */
@@ -171,6 +174,10 @@ export async function startInfluxStandIn(): Promise<InfluxStandIn> {
         queries.push(url.searchParams);
         lines.push(...body.split('\n').filter((l) => l.length > 0));
         res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === '/query') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[{"statement_id":0}]}');
         return;
       }
       res.writeHead(404).end();
