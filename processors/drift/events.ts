@@ -70,38 +70,69 @@ export function buildDriftEvent(args: {
   topFeatureCount: number;
   source?: string;
 }): DriftEvent {
-  const { reference, scope, window, transition } = args;
-  const eventId = deriveEventId(reference, scope, transition.detailType, window);
+  const { scope, transition } = args;
+  return envelope({
+    reference: args.reference,
+    window: args.window,
+    source: args.source,
+    scopeKey: scope,
+    detailType: transition.detailType,
+    scope:
+      scope === 'fleet'
+        ? { kind: 'fleet', id: 'fleet' }
+        : { kind: 'qualityType', id: scope.slice('quality:'.length) },
+    records: args.scopeRecords,
+    decision: {
+      state: transition.state,
+      previousState: transition.previousState,
+      severity: transition.severity,
+      rule: transition.rule,
+      breachingWindows: transition.breachingWindows,
+      windowsConsidered: transition.windowsConsidered,
+      driftWindows: transition.driftWindows,
+    },
+    topFeatures: topFeatures(args.scores, args.topFeatureCount),
+  });
+}
+
+/**
+ * The envelope every drift event shares (source, type, time, event id, model, reference, scope, window) around
+ * its decision, top features and, for stuck-sensor events, its sensors.
+ */
+function envelope(args: {
+  reference: DriftReference;
+  window: ClosedWindow;
+  /** The scope as the event id names it (a ScopeKey, or `device:<id>`). */
+  scopeKey: Parameters<typeof deriveEventId>[1];
+  detailType: DriftEvent['detailType'];
+  scope: DriftEventDetail['scope'];
+  records: number;
+  decision: DriftEventDetail['decision'];
+  topFeatures: DriftEventDetail['topFeatures'];
+  sensors?: DriftEventDetail['sensors'];
+  source?: string;
+}): DriftEvent {
+  const { reference, window } = args;
   return {
     source: args.source ?? DRIFT_EVENT_SOURCE,
-    detailType: transition.detailType,
+    detailType: args.detailType,
     time: new Date(window.end).toISOString(),
     detail: {
       schemaVersion: DRIFT_EVENT_SCHEMA_VERSION,
-      eventId,
+      eventId: deriveEventId(reference, args.scopeKey, args.detailType, window),
       model: { name: reference.modelName, version: reference.modelVersion, sha256: reference.modelSha256 },
       reference: { sha256: reference.referenceSha256 },
-      scope:
-        scope === 'fleet'
-          ? { kind: 'fleet', id: 'fleet' }
-          : { kind: 'qualityType', id: scope.slice('quality:'.length) },
+      scope: args.scope,
       window: {
         seq: window.seq,
         start: new Date(window.start).toISOString(),
         end: new Date(window.end).toISOString(),
-        records: args.scopeRecords,
+        records: args.records,
         terminatedEarly: window.terminatedEarly,
       },
-      decision: {
-        state: transition.state,
-        previousState: transition.previousState,
-        severity: transition.severity,
-        rule: transition.rule,
-        breachingWindows: transition.breachingWindows,
-        windowsConsidered: transition.windowsConsidered,
-        driftWindows: transition.driftWindows,
-      },
-      topFeatures: topFeatures(args.scores, args.topFeatureCount),
+      decision: args.decision,
+      topFeatures: args.topFeatures,
+      ...(args.sensors === undefined ? {} : { sensors: args.sensors }),
     },
   };
 }
@@ -131,52 +162,40 @@ export function buildStuckEvent(args: {
   recoverWindows: number;
   source?: string;
 }): DriftEvent {
-  const { reference, window, transition } = args;
-  const eventId = deriveEventId(reference, `device:${transition.deviceId}`, transition.detailType, window);
+  const { reference, transition } = args;
   const onset = transition.detailType === 'SensorStuck';
-  const decision: DriftEventDetail['decision'] = {
-    state: onset ? 'DRIFT' : 'OK',
-    previousState: onset ? 'OK' : 'DRIFT',
-    severity: 'high',
-    rule: onset ? 'stuck-run' : 'k-clean',
-    breachingWindows: onset ? 1 : 0,
-    windowsConsidered: onset ? 1 : args.recoverWindows,
-    driftWindows: transition.stuckWindows,
-  };
-  return {
-    source: args.source ?? DRIFT_EVENT_SOURCE,
+  return envelope({
+    reference: args.reference,
+    window: args.window,
+    source: args.source,
+    scopeKey: `device:${transition.deviceId}`,
     detailType: transition.detailType,
-    time: new Date(window.end).toISOString(),
-    detail: {
-      schemaVersion: DRIFT_EVENT_SCHEMA_VERSION,
-      eventId,
-      model: { name: reference.modelName, version: reference.modelVersion, sha256: reference.modelSha256 },
-      reference: { sha256: reference.referenceSha256 },
-      scope: { kind: 'device', id: transition.deviceId },
-      window: {
-        seq: window.seq,
-        start: new Date(window.start).toISOString(),
-        end: new Date(window.end).toISOString(),
-        records: transition.readings,
-        terminatedEarly: window.terminatedEarly,
-      },
-      decision,
-      topFeatures: transition.sensors.map((s) => {
-        const name = SENSOR_FEATURES[s.sensor];
-        const ref = reference.features.find((f) => f.name === name);
-        return {
-          feature: name,
-          meanShift: ref ? finite((s.value - ref.mean) / ref.std) : 0,
-          varianceRatio: 0,
-          psi: 0,
-          cusum: 0,
-          pValue: finite(Math.min(1, args.tailContinuation(s.sensor) ** s.run)),
-          breached: ['stuck'],
-        };
-      }),
-      sensors: transition.sensors.map((s) => ({ ...s, value: finite(s.value) })),
+    scope: { kind: 'device', id: transition.deviceId },
+    records: transition.readings,
+    decision: {
+      state: onset ? 'DRIFT' : 'OK',
+      previousState: onset ? 'OK' : 'DRIFT',
+      severity: 'high',
+      rule: onset ? 'stuck-run' : 'k-clean',
+      breachingWindows: onset ? 1 : 0,
+      windowsConsidered: onset ? 1 : args.recoverWindows,
+      driftWindows: transition.stuckWindows,
     },
-  };
+    topFeatures: transition.sensors.map((s) => {
+      const name = SENSOR_FEATURES[s.sensor];
+      const ref = reference.features.find((f) => f.name === name);
+      return {
+        feature: name,
+        meanShift: ref ? finite((s.value - ref.mean) / ref.std) : 0,
+        varianceRatio: 0,
+        psi: 0,
+        cusum: 0,
+        pValue: finite(Math.min(1, args.tailContinuation(s.sensor) ** s.run)),
+        breached: ['stuck'],
+      };
+    }),
+    sensors: transition.sensors.map((s) => ({ ...s, value: finite(s.value) })),
+  });
 }
 
 // JSON has no NaN or Infinity; an event must always validate against its schema.
