@@ -6,7 +6,7 @@ import {
   duckDbDriftStatesSql,
   toDriftStatus,
 } from './queries/driftSql.js';
-import { assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { checkDriftStatus } from './queries/inputs.js';
 import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
 import { duckDbDialect } from './queries/sqlDialect.js';
 import type {
@@ -55,8 +55,7 @@ export class DuckDbPeriodQueries implements PeriodQueries {
 
   /** Drift state per scope after its latest window in the range; unavailable without a drift table. */
   async driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus> {
-    const range = assertRange(options.range);
-    const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
+    const { range, features } = checkDriftStatus(options);
     const [exists] = await this.database.query(DUCKDB_DRIFT_TABLE_EXISTS_SQL);
     if (Number(exists?.n ?? 0) === 0) {
       return driftUnavailable('the store has no drift_scores table: the drift monitor has not written to it');

@@ -3,7 +3,7 @@ import { FAILURE_MODES, type FailureMode } from '../inference/types.js';
 import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES } from '../sinks/constants.js';
 import type { InfluxQlClient, InfluxQlParams } from './InfluxQlClient.js';
 import { driftUnavailable, toDriftStatus } from './queries/driftSql.js';
-import { assertDeviceId, assertMode, assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { assertRange, checkDriftStatus, checkMachineHistory, checkRiskRanking } from './queries/inputs.js';
 import { READING_COLUMNS } from './queries/periodSql.js';
 import {
   type Row,
@@ -163,10 +163,7 @@ export class InfluxDbPeriodQueries implements PeriodQueries {
     window: number;
     mode?: FailureMode;
   }): Promise<MachinePeriodRisk[]> {
-    const range = assertRange(options.range);
-    const limit = assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
-    const window = assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
-    const mode = options.mode === undefined ? undefined : assertMode(options.mode);
+    const { range, limit, window, mode } = checkRiskRanking(options);
     const rows = await this.machineRows(range, window);
     const rankBy = mode === undefined ? 'recent_risk' : `recent_p_${lower(mode)}`;
     return rows
@@ -247,10 +244,7 @@ export class InfluxDbPeriodQueries implements PeriodQueries {
     limit: number;
     window: number;
   }): Promise<MachineHistory> {
-    const deviceId = assertDeviceId(options.deviceId);
-    const range = assertRange(options.range);
-    const limit = assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
-    const window = assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
+    const { deviceId, range, limit, window } = checkMachineHistory(options);
     const columns = [
       'device_id',
       'quality_type',
@@ -288,8 +282,7 @@ export class InfluxDbPeriodQueries implements PeriodQueries {
 
   /** Each scope's latest window in the range (its top features by PSI), and windows by the state they left. */
   async driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus> {
-    const range = assertRange(options.range);
-    const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
+    const { range, features } = checkDriftStatus(options);
     const params = rangeParams(range);
     const [latestTimes = [], ...stateCounts] = await this.client.rows(
       [

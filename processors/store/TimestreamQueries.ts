@@ -12,7 +12,7 @@ import {
   timestreamDriftStatesSql,
   toDriftStatus,
 } from './queries/driftSql.js';
-import { assertDeviceId, assertMode, assertRange, assertWhole, QUERY_BOUNDS } from './queries/inputs.js';
+import { assertRange, checkDriftStatus, checkMachineHistory, checkRiskRanking } from './queries/inputs.js';
 import type { Row } from './queries/rows.js';
 import { SqlPeriodQueries } from './queries/SqlPeriodQueries.js';
 import { type TimestreamTables, timestreamDialect, timestreamTable } from './queries/sqlDialect.js';
@@ -230,27 +230,20 @@ export class TimestreamQueries implements PeriodQueries {
   }
 
   async riskRanking(options: Parameters<PeriodQueries['riskRanking']>[0]): Promise<MachinePeriodRisk[]> {
-    assertRange(options.range);
-    assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
-    assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
-    if (options.mode !== undefined) assertMode(options.mode);
+    checkRiskRanking(options); // a bad input reaches no service, not even DESCRIBE
     await this.completeSources();
     return this.period.riskRanking(options);
   }
 
   async machineHistory(options: Parameters<PeriodQueries['machineHistory']>[0]): Promise<MachineHistory> {
-    assertDeviceId(options.deviceId);
-    assertRange(options.range);
-    assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
-    assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
+    checkMachineHistory(options);
     await this.completeSources();
     return this.period.machineHistory(options);
   }
 
   /** The fleet's drift state from the drift table (PSI, mean shift, state per feature); unavailable without it. */
   async driftStatus(options: { range: TimeRange; features: number }): Promise<DriftStatus> {
-    const range = assertRange(options.range);
-    const features = assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures);
+    const { range, features } = checkDriftStatus(options);
     const table = timestreamTable(this.tables.database, this.tables.drift);
     const filter = `measure_name = '${this.tables.measureNames.drift}'`;
     const d = timestreamDialect(this.tables);

@@ -7,7 +7,7 @@ import type {
   PeriodQueries,
   TimeRange,
 } from '../types.js';
-import { assertDeviceId, assertMode, assertRange, assertWhole, QUERY_BOUNDS } from './inputs.js';
+import { assertRange, checkMachineHistory, checkRiskRanking } from './inputs.js';
 import {
   dataSpanSql,
   fleetSummarySql,
@@ -66,12 +66,7 @@ export class SqlPeriodQueries implements Omit<PeriodQueries, 'driftStatus'> {
     window: number;
     mode?: FailureMode;
   }): Promise<MachinePeriodRisk[]> {
-    const checked = {
-      range: assertRange(options.range),
-      limit: assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit),
-      window: assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow),
-      ...(options.mode === undefined ? {} : { mode: assertMode(options.mode) }),
-    };
+    const checked = checkRiskRanking(options);
     const rows = await this.rows((d) => machineRiskSql(d, checked));
     return rows.slice(0, checked.limit).map(toMachineRisk);
   }
@@ -82,10 +77,7 @@ export class SqlPeriodQueries implements Omit<PeriodQueries, 'driftStatus'> {
     limit: number;
     window: number;
   }): Promise<MachineHistory> {
-    const deviceId = assertDeviceId(options.deviceId);
-    const range = assertRange(options.range);
-    const limit = assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit);
-    const window = assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow);
+    const { deviceId, range, limit, window } = checkMachineHistory(options);
     const [summary, recent, alarms, quarantine] = await Promise.all([
       this.rows((d) => machineRiskSql(d, { range, window, limit: 1, deviceId })),
       this.rows((d) => predictionRowsSql(d, { deviceId, range, limit, alarmsOnly: false })),

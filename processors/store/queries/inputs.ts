@@ -1,7 +1,7 @@
 import { PfmError } from '../../../kernel/errors.js';
 import { DEVICE_ID_RULE, isDeviceId } from '../../../schemas/deviceId.js';
 import { FAILURE_MODES, type FailureMode } from '../../inference/types.js';
-import type { TimeRange } from '../types.js';
+import type { PeriodQueries, TimeRange } from '../types.js';
 
 /** Bounds of every query the agent's tools run: an answer never holds more rows than these. */
 export const QUERY_BOUNDS = {
@@ -46,4 +46,36 @@ export function assertMode(mode: string): FailureMode {
   if (!(FAILURE_MODES as readonly string[]).includes(mode))
     invalid(`mode must be one of ${FAILURE_MODES.join(', ')}`);
   return mode as FailureMode;
+}
+
+type RiskRankingOptions = Parameters<PeriodQueries['riskRanking']>[0];
+type MachineHistoryOptions = Parameters<PeriodQueries['machineHistory']>[0];
+type DriftStatusOptions = Parameters<PeriodQueries['driftStatus']>[0];
+
+/** riskRanking's options, checked in this order with the bounds above: the same on every store. */
+export function checkRiskRanking(options: RiskRankingOptions): RiskRankingOptions {
+  return {
+    range: assertRange(options.range),
+    limit: assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit),
+    window: assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow),
+    ...(options.mode === undefined ? {} : { mode: assertMode(options.mode) }),
+  };
+}
+
+/** machineHistory's options, checked in this order with the bounds above: the same on every store. */
+export function checkMachineHistory(options: MachineHistoryOptions): MachineHistoryOptions {
+  return {
+    deviceId: assertDeviceId(options.deviceId),
+    range: assertRange(options.range),
+    limit: assertWhole(options.limit, 'limit', 1, QUERY_BOUNDS.maxLimit),
+    window: assertWhole(options.window, 'window', 1, QUERY_BOUNDS.maxWindow),
+  };
+}
+
+/** driftStatus's options, checked with the bounds above: the same on every store. */
+export function checkDriftStatus(options: DriftStatusOptions): DriftStatusOptions {
+  return {
+    range: assertRange(options.range),
+    features: assertWhole(options.features, 'features', 1, QUERY_BOUNDS.maxFeatures),
+  };
 }
