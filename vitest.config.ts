@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,6 +7,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One test file per core. Vitest's default in run mode is cores - 1, which on a 2-core CI runner is a single
+    // worker, while most files spend their time waiting on the servers and child processes they start.
+    maxWorkers: availableParallelism(),
+    minWorkers: 1,
     // The SDK's Node 22 notice (see README) would otherwise repeat in every test file's output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // On with `vitest run --coverage` (what `npm test` runs), so a single test file can still be run alone.

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { DATA_DIR_FILES, RUN_FILES } from '../../../app/pipeline/runFiles.js';
 import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
 import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
+import { runPfm } from '../../helpers/pfmCli.js';
 
 // What a user does, as the user does it: `npm start` (the default run, 48 h of a 50-machine fleet ending now,
 // with the README's drift example), a second `npm start` in the same folder while the first runs, a later
@@ -56,11 +57,6 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function pfm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['bin/pfm.js', ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** The closing line's counts: N records in = S scored + Q quarantined + D dead-lettered. */
@@ -164,8 +160,8 @@ describe('npm start, as a user runs it', () => {
     expect(torque).toBeDefined();
   });
 
-  it.each(README_QUESTIONS)('answers the README question "%s" with data', (question) => {
-    const answer = pfm(['ask', question, '--data', dataDir, '--json']);
+  it.each(README_QUESTIONS)('answers the README question "%s" with data', async (question) => {
+    const answer = await runPfm(['ask', question, '--data', dataDir, '--json']);
     expect(answer.status).toBe(0);
     const { outcomes } = JSON.parse(answer.stdout) as {
       outcomes: { result?: Record<string, unknown>; error?: string }[];
@@ -209,7 +205,7 @@ describe('npm start, as a user runs it', () => {
     expect(await storeCounts(join(dataDir, DATA_DIR_FILES.runs, runs[1] as string))).toMatchObject({
       predictions: accounting(later.stdout()).scored,
     });
-    const top = pfm(['top', '--data', dataDir, '--limit', '3']);
+    const top = await runPfm(['top', '--data', dataDir, '--limit', '3']);
     expect(top.status).toBe(0);
     expect(top.stdout).toContain(runs[1]);
     expect(top.stdout).toContain('predictions, reading time');

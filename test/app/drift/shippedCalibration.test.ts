@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
-import { driftCommand } from '../../../app/cli/drift.js';
+import { describe, expect, it } from 'vitest';
 import { loadCalibration, shippedCalibrationPath } from '../../../processors/drift/calibration.js';
 import { simulatedCalibrationFile } from '../../../processors/drift/constants.js';
 import { createDriftCore } from '../../../processors/drift/core.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
 import { DEFAULT_ARTIFACTS_DIR, loadDriftReference } from '../../../processors/drift/reference.js';
+import { runPfm } from '../../helpers/pfmCli.js';
 
 const TRAINING_CSV = fileURLToPath(new URL('../../../../shared/data/ai4i2020-train.csv', import.meta.url));
 const REGENERATE = `npx pfm drift calibrate --in ../shared/data/ai4i2020-train.csv --out model/artifacts/drift-calibration.json`;
@@ -34,12 +34,8 @@ describe('the drift calibration shipped with the model (model/artifacts/drift-ca
 
   it('is what `pfm drift calibrate --in <training file>` writes today, byte for byte', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pfm-calibration-')), 'drift-calibration.json');
-    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      expect(await driftCommand(['calibrate', '--in', TRAINING_CSV, '--out', out])).toBe(0);
-    } finally {
-      stderr.mockRestore();
-    }
+    const run = await runPfm(['drift', 'calibrate', '--in', TRAINING_CSV, '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
     expect(readFileSync(out, 'utf8'), `the shipped calibration is out of date: ${REGENERATE}`).toBe(
       readFileSync(path as string, 'utf8'),
     );
@@ -65,29 +61,30 @@ describe('the simulated-fleet calibrations shipped for stacks whose simulator fe
 
   it('are what `pfm drift calibrate --machines N --window W` writes today, byte for byte', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pfm-calibration-'));
-    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      for (const file of files) {
+    // One child process per file, side by side: each is minutes of synchronous simulation on a loaded runner.
+    const runs = await Promise.all(
+      files.map(async (file) => {
         const [, machines, window] = /simulated-(\d+)x(\d+)/.exec(file) ?? [];
         const out = join(dir, file);
-        expect(
-          await driftCommand([
-            'calibrate',
-            '--machines',
-            String(machines),
-            '--window',
-            String(window),
-            '--out',
-            out,
-          ]),
-        ).toBe(0);
-        expect(
-          readFileSync(out, 'utf8'),
-          `${file} is out of date: npx pfm drift calibrate --machines ${machines} --window ${window} --out model/artifacts/${file}`,
-        ).toBe(readFileSync(join(DEFAULT_ARTIFACTS_DIR, file), 'utf8'));
-      }
-    } finally {
-      stderr.mockRestore();
+        const run = await runPfm([
+          'drift',
+          'calibrate',
+          '--machines',
+          String(machines),
+          '--window',
+          String(window),
+          '--out',
+          out,
+        ]);
+        return { file, machines, window, out, run };
+      }),
+    );
+    for (const { file, machines, window, out, run } of runs) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(
+        readFileSync(out, 'utf8'),
+        `${file} is out of date: npx pfm drift calibrate --machines ${machines} --window ${window} --out model/artifacts/${file}`,
+      ).toBe(readFileSync(join(DEFAULT_ARTIFACTS_DIR, file), 'utf8'));
     }
   }, 180_000);
 });
