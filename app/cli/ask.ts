@@ -6,7 +6,7 @@ import { answerLocally } from '../../processors/agent/answerLocally.js';
 import { type AgentToolUse, askAgent } from '../../processors/agent/askAgent.js';
 import { createAgentTools } from '../../processors/agent/core.js';
 import { LocalEventHistory } from '../../processors/agent/LocalEventHistory.js';
-import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
+import { EVENT_LOG_FILE } from '../../processors/events/LocalEventLog.js';
 import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
 import { createLocalForecaster } from '../forecast/localForecaster.js';
 import { parseCommandArgs } from './args.js';

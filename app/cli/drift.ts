@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { loadCalibration, shippedCalibrationPath } from '../../processors/drift/calibration.js';
 import { DRIFT_CALIBRATION_FILE } from '../../processors/drift/constants.js';
 import { createDriftCore } from '../../processors/drift/core.js';
-import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftCalibration, DriftEvent, MonitorState } from '../../processors/drift/types.js';
 import { emptyWindow } from '../../processors/drift/window.js';
+import { EVENT_LOG_FILE, LocalEventLog } from '../../processors/events/LocalEventLog.js';
 import { openDuckDbStore } from '../../processors/store/openDuckDbStore.js';
 import { calibrateOnHistory, historyPolicy } from '../drift/historyCalibration.js';
 import { historyFromCsv } from '../drift/historyReadings.js';
@@ -103,7 +103,7 @@ async function eventsCommand(argv: string[]): Promise<number> {
     console.error(`no drift events at ${path} (the drift monitor has not written any yet)`);
     return 1;
   }
-  const events = LocalEventLog.open(path)
+  const events = LocalEventLog.open<DriftEvent>(path)
     .read()
     .slice(-positive(values.limit, '--limit', Number.MAX_SAFE_INTEGER));
   if (values.json) for (const e of events) console.log(JSON.stringify(e));

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { PfmError } from '../../kernel/errors.js';
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { ANY_FAILURE_CLASS } from '../../model/decision.js';
-import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftReference } from '../../processors/drift/types.js';
+import { EVENT_LOG_FILE } from '../../processors/events/LocalEventLog.js';
 import { readDriftLimits } from '../pipeline/driftLimits.js';
 import { RUN_FILES } from '../pipeline/runFiles.js';
 import {

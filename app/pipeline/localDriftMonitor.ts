@@ -1,9 +1,9 @@
 import { createDriftCore } from '../../processors/drift/core.js';
 import { DriftMonitor } from '../../processors/drift/DriftMonitor.js';
-import { LocalEventLog } from '../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../processors/drift/reference.js';
 import type { DriftScoreSink } from '../../processors/drift/types.js';
+import { LocalEventLog } from '../../processors/events/LocalEventLog.js';
 import { calibrateOnSimulator } from '../drift/simulatedCalibration.js';
 import { type DriftLimitsSource, driftLimitsSource } from './driftLimits.js';
 

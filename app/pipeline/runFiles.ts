@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_LOG_FILE } from '../../processors/drift/LocalEventLog.js';
+import { EVENT_LOG_FILE } from '../../processors/events/LocalEventLog.js';
 import { STORE_FILE } from '../../processors/store/constants.js';
 
 // The one place that knows where a local run keeps what. A data directory (./pfm-data by default) holds one

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { LocalEventLog } from '../drift/LocalEventLog.js';
 import type { DriftEvent } from '../drift/types.js';
+import { LocalEventLog } from '../events/LocalEventLog.js';
 import type { TimeRange } from '../store/types.js';
 import type { DriftEventHistory } from './types.js';
 
@@ -13,7 +13,7 @@ export class LocalEventHistory implements DriftEventHistory {
     // Checked first: opening the log would create its directory, and the agent only reads.
     if (!existsSync(this.path)) return [];
     const inRange: { at: number; event: DriftEvent }[] = [];
-    for (const event of LocalEventLog.open(this.path).read()) {
+    for (const event of LocalEventLog.open<DriftEvent>(this.path).read()) {
       const at = Date.parse(event.time);
       if (at >= options.range.from && at < options.range.to) inRange.push({ at, event });
     }

@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { readInferenceConfig } from '../config.js';
-import { EVENT_LOG_FILE } from '../drift/LocalEventLog.js';
+import { EVENT_LOG_FILE } from '../events/LocalEventLog.js';
 import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { STORE_FILE } from '../store/constants.js';
 import { InfluxDbPeriodQueries } from '../store/InfluxDbPeriodQueries.js';

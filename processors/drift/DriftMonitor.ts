@@ -1,3 +1,4 @@
+import type { EventPublisher } from '../events/types.js';
 import type { KinesisHandler } from '../inference/handler.js';
 import type { DriftCore } from './core.js';
 import { createDriftHandler, type DriftBatch } from './handler.js';
@@ -9,7 +10,6 @@ import type {
   DriftScoreSink,
   DriftState,
   Evaluation,
-  EventPublisher,
   FeatureScore,
   MonitorState,
   ScopeKey,

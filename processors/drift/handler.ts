@@ -6,20 +6,14 @@ import type {
 import { isRetryable } from '../../kernel/errors.js';
 import { type DecodeResult, decodeReading } from '../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../schemas/reading.js';
+import type { EventPublisher } from '../events/types.js';
 import type { KinesisHandler } from '../inference/handler.js';
 import { physicalProblem } from '../inference/validateReading.js';
 import { STATE_LIMIT_BYTES } from './constants.js';
 import type { DriftCore } from './core.js';
 import { type FleetWindowRule, foldPartial, type ShardPartial } from './fleetWindow.js';
 import { initialStoredState } from './storedState.js';
-import type {
-  DriftScoreSink,
-  DriftStateStore,
-  Evaluation,
-  EventPublisher,
-  StoredDriftState,
-  WindowState,
-} from './types.js';
+import type { DriftScoreSink, DriftStateStore, Evaluation, StoredDriftState, WindowState } from './types.js';
 import { decodeWindow, emptyWindow, encodeWindow } from './window.js';
 
 /** One shard's batch after decoding: undecodable records are counted and carry no reading. */

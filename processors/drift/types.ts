@@ -1,4 +1,5 @@
 import type { MachineReading, QualityType } from '../../schemas/reading.js';
+import type { BusEvent } from '../events/types.js';
 
 /** Decision states of a scope: OK, WARN (a breach in the recent windows), DRIFT (confirmed). */
 export const DRIFT_STATES = ['OK', 'WARN', 'DRIFT'] as const;
@@ -310,18 +311,12 @@ export interface StuckSensor {
 }
 
 /** A drift event as published: EventBridge's envelope fields plus the detail. */
-export interface DriftEvent {
+export interface DriftEvent extends BusEvent {
   source: string;
   detailType: DriftDetailType;
   /** Event time: the end of the window that caused it (ISO-8601). */
   time: string;
   detail: DriftEventDetail;
-}
-
-/** Port: where drift events go (EventBridge in AWS, a JSON-lines file locally). */
-export interface EventPublisher {
-  /** Publishes the events; throws a retryable PfmError when some could not be delivered. */
-  publish(events: readonly DriftEvent[]): Promise<void>;
 }
 
 /** Port: where per-window drift scores go, for dashboards (the prediction store). */

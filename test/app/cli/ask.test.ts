@@ -7,7 +7,8 @@ import { type PipelineSummary, runLocalPipeline } from '../../../app/pipeline/lo
 import { createAgentTools } from '../../../processors/agent/core.js';
 import { createActionGroupHandler } from '../../../processors/agent/handler.js';
 import { LocalEventHistory } from '../../../processors/agent/LocalEventHistory.js';
-import { EVENT_LOG_FILE, LocalEventLog } from '../../../processors/drift/LocalEventLog.js';
+import type { DriftEvent } from '../../../processors/drift/types.js';
+import { EVENT_LOG_FILE, LocalEventLog } from '../../../processors/events/LocalEventLog.js';
 import { STORE_FILE } from '../../../processors/store/constants.js';
 import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { BedrockAgentStandIn, type PlannedCall, toolUsingAgent } from '../../helpers/bedrockAgentStandIn.js';
@@ -151,7 +152,7 @@ describe('pfm ask, locally (no agent configured)', () => {
     }
     const w = status.windowsByState;
     expect(out).toContain(`windows evaluated in the period: OK ${w.OK}, WARN ${w.WARN}, DRIFT ${w.DRIFT}`);
-    const events = LocalEventLog.open(join(dataDir, EVENT_LOG_FILE)).read();
+    const events = LocalEventLog.open<DriftEvent>(join(dataDir, EVENT_LOG_FILE)).read();
     if (events.length === 0) expect(out).toMatch(/no drift or retraining events in the period/);
     for (const e of events) {
       expect(out).toContain(

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR_FILES, RUN_FILES } from '../../../app/pipeline/runFiles.js';
-import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
+import { EVENT_LOG_FILE } from '../../../processors/events/LocalEventLog.js';
 import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { runPfm } from '../../helpers/pfmCli.js';
 

@@ -21,7 +21,7 @@ import type {
   StatusView,
 } from '../../../app/dashboard/types.js';
 import type { PipelineProgress } from '../../../app/pipeline/localPipeline.js';
-import { EVENT_LOG_FILE } from '../../../processors/drift/LocalEventLog.js';
+import { EVENT_LOG_FILE } from '../../../processors/events/LocalEventLog.js';
 import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import type { FleetQueries } from '../../../processors/store/types.js';
 import { makePrediction } from '../../fixtures/predictions.js';

@@ -9,11 +9,11 @@ import {
   type DriftReference,
   type DriftScoreRow,
   type DriftScoreSink,
-  type EventPublisher,
   type FeatureReference,
   SENSORS,
 } from '../../../processors/drift/types.js';
 import { emptyWindow } from '../../../processors/drift/window.js';
+import type { EventPublisher } from '../../../processors/events/types.js';
 import { encodeReading } from '../../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../../schemas/reading.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';

@@ -10,11 +10,12 @@ import {
   type PartialOutcome,
   WINDOW_STATE_KEY,
 } from '../../../processors/drift/handler.js';
-import { LocalEventLog } from '../../../processors/drift/LocalEventLog.js';
 import { modelEngineerFor } from '../../../processors/drift/modelFeatures.js';
 import { loadDriftReference } from '../../../processors/drift/reference.js';
-import type { DriftEvent, Evaluation, EventPublisher } from '../../../processors/drift/types.js';
+import type { DriftEvent, Evaluation } from '../../../processors/drift/types.js';
 import { decodeWindow } from '../../../processors/drift/window.js';
+import { LocalEventLog } from '../../../processors/events/LocalEventLog.js';
+import type { EventPublisher } from '../../../processors/events/types.js';
 import { createSimulator } from '../../../stream/simulator/Simulator.js';
 import type { DriftInjection } from '../../../stream/simulator/types.js';
 import {

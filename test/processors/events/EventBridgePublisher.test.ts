@@ -1,13 +1,13 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PfmError } from '../../../kernel/errors.js';
+import type { DriftEvent } from '../../../processors/drift/types.js';
 import {
   chunkEntries,
   EventBridgePublisher,
   PUT_EVENTS_LIMITS,
   putEventsEntrySize,
-} from '../../../processors/drift/EventBridgePublisher.js';
-import type { DriftEvent } from '../../../processors/drift/types.js';
+} from '../../../processors/events/EventBridgePublisher.js';
 import { EventBridgeStandIn } from '../../helpers/eventBridgeStandIn.js';
 
 let standIn: EventBridgeStandIn;

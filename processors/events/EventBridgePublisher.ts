@@ -8,7 +8,7 @@ import { errorMessage, isRetryableKinesisError } from '../../kernel/awsErrors.js
 import { type Backoff, createBackoff, type RetryHooks } from '../../kernel/backoff.js';
 import { chunkByLimits } from '../../kernel/chunkByLimits.js';
 import { PfmError } from '../../kernel/errors.js';
-import type { DriftEvent, EventPublisher } from './types.js';
+import type { BusEvent, EventPublisher } from './types.js';
 
 /** PutEvents limits: 10 entries and 256 KB of entries per call (EventBridge quotas). */
 export const PUT_EVENTS_LIMITS = { entries: 10, bytes: 256 * 1024 } as const;
@@ -64,7 +64,7 @@ export function chunkEntries(entries: readonly PutEventsRequestEntry[]): PutEven
 }
 
 /**
- * Publishes drift events to an EventBridge bus with PutEvents: batched to the call limits, and only the
+ * Publishes bus events (drift, MaintenanceDue) to an EventBridge bus with PutEvents: batched to the call limits, and only the
  * entries that failed (Entries[i].ErrorCode) are sent again, with full-jitter exponential backoff.
  * Permanent entry errors throw SINK_REJECTED; running out of attempts throws a retryable SINK_UNAVAILABLE.
  */
@@ -81,7 +81,7 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   /** Sends every event; resolves once EventBridge accepted all of them. */
-  async publish(events: readonly DriftEvent[]): Promise<void> {
+  async publish(events: readonly BusEvent[]): Promise<void> {
     if (events.length === 0) return;
     let pending = events.map((e) => this.toEntry(e));
     for (let attempt = 1; ; attempt++) {
@@ -131,7 +131,7 @@ export class EventBridgePublisher implements EventPublisher {
     }
   }
 
-  private toEntry(event: DriftEvent): PutEventsRequestEntry {
+  private toEntry(event: BusEvent): PutEventsRequestEntry {
     return {
       EventBusName: this.options.eventBusName,
       Source: event.source,

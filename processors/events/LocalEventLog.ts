@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PfmError } from '../../kernel/errors.js';
-import type { DriftEvent, EventPublisher } from './types.js';
+import type { BusEvent, EventPublisher } from './types.js';
 
 /** The file name of the local event log inside a data directory. */
 export const EVENT_LOG_FILE = 'drift-events.jsonl';
@@ -10,22 +10,22 @@ export const EVENT_LOG_FILE = 'drift-events.jsonl';
  * The local pipeline's stand-in for EventBridge: one JSON line per event, appended. Idempotent by event id
  * (ids already in the file are skipped), so a re-evaluated or redelivered window never logs an event twice.
  */
-export class LocalEventLog implements EventPublisher {
+export class LocalEventLog<E extends BusEvent = BusEvent> implements EventPublisher<E> {
   private readonly ids = new Set<string>();
 
   private constructor(readonly path: string) {}
 
   /** Opens (creating its directory) the log at `path` and remembers the ids already in it. */
-  static open(path: string): LocalEventLog {
-    const log = new LocalEventLog(path);
+  static open<E extends BusEvent = BusEvent>(path: string): LocalEventLog<E> {
+    const log = new LocalEventLog<E>(path);
     mkdirSync(dirname(path), { recursive: true });
     for (const event of log.read()) log.ids.add(event.detail.eventId);
     return log;
   }
 
   /** Appends the events whose id the log does not hold yet. */
-  async publish(events: readonly DriftEvent[]): Promise<void> {
-    const fresh: DriftEvent[] = [];
+  async publish(events: readonly E[]): Promise<void> {
+    const fresh: E[] = [];
     for (const event of events) {
       if (this.ids.has(event.detail.eventId)) continue;
       this.ids.add(event.detail.eventId);
@@ -44,13 +44,13 @@ export class LocalEventLog implements EventPublisher {
   }
 
   /** Every event in the log, oldest first (a torn last line from a crash is skipped). */
-  read(): DriftEvent[] {
+  read(): E[] {
     if (!existsSync(this.path)) return [];
-    const events: DriftEvent[] = [];
+    const events: E[] = [];
     for (const line of readFileSync(this.path, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
-        events.push(JSON.parse(line) as DriftEvent);
+        events.push(JSON.parse(line) as E);
       } catch {
         // A partial line can only be the last one of a crashed append; the event is re-published on retry.
       }
