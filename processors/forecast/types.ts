@@ -1,4 +1,5 @@
 import type { MachineReading, QualityType } from '../../schemas/reading.js';
+import type { DueMemory } from './dueState.js';
 
 /** One past reading of a machine: the process values and when they were read (epoch ms). */
 export interface TimedReading extends MachineReading {
@@ -217,4 +218,30 @@ export interface HistorySource {
 export interface ForecastReader {
   /** The fleet's forecast, or null when there is nothing to forecast from. */
   latestForecast(): Promise<FleetForecast | null>;
+}
+
+/** Port: where each forecast run's rows go for dashboards and the deployed agent (a measurement or table). */
+export interface ForecastSink {
+  /** Writes one row per machine of the run, at the run's time; writing the same run again rewrites the same rows. */
+  writeForecast(forecast: FleetForecast): Promise<void>;
+}
+
+/** The due memory of every machine, as last saved, with the revision a save must match. */
+export interface StoredDueMemory {
+  machines: Record<string, DueMemory>;
+  /** 0 when nothing was saved yet. */
+  revision: number;
+}
+
+/**
+ * Port: what the forecast cycle remembers between runs (which machines are due, which tool was notified), so a
+ * MaintenanceDue event goes out once per machine and tool whichever process runs the cycle.
+ */
+export interface DueStateStore {
+  load(): Promise<StoredDueMemory>;
+  /**
+   * Saves the memory as revision `expectedRevision + 1`; throws a retryable PfmError (SINK_UNAVAILABLE) when the
+   * stored revision is no longer `expectedRevision` (another cycle saved in between).
+   */
+  save(machines: Record<string, DueMemory>, expectedRevision: number): Promise<void>;
 }
