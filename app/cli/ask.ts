@@ -8,7 +8,7 @@ import { createAgentTools } from '../../processors/agent/core.js';
 import { LocalEventHistory } from '../../processors/agent/LocalEventHistory.js';
 import { EVENT_LOG_FILE } from '../../processors/events/LocalEventLog.js';
 import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
-import { createLocalForecaster } from '../forecast/localForecaster.js';
+import { createForecaster } from '../../processors/forecast/forecaster.js';
 import { parseCommandArgs } from './args.js';
 import { openRunStore, resolveRunDir } from './dataDir.js';
 
@@ -165,7 +165,7 @@ async function askLocal(
   const runDir = resolveRunDir(values.data);
   const { store, path } = await openRunStore(runDir);
   // The model is loaded only if a question needs the forecast (maintenance_plan).
-  const forecasts = createLocalForecaster(new DuckDbHistorySource(store.database));
+  const forecasts = createForecaster(new DuckDbHistorySource(store.database));
   try {
     const tools = createAgentTools({
       queries: store.periodQueries,

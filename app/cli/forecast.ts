@@ -6,6 +6,7 @@ import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
 import { DEFAULT_FORECAST_SETTINGS } from '../../processors/forecast/constants.js';
 import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
+import { createForecaster } from '../../processors/forecast/forecaster.js';
 import type {
   FleetForecast,
   ForecastSettings,
@@ -13,7 +14,6 @@ import type {
   MachineWithoutForecast,
 } from '../../processors/forecast/types.js';
 import { calibrateFromCsv } from '../forecast/calibrateFromCsv.js';
-import { createLocalForecaster } from '../forecast/localForecaster.js';
 import { openRunStore, resolveRunDir } from './dataDir.js';
 import { renderTable } from './format.js';
 
@@ -82,7 +82,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const limit = wholeFlag(values.limit, '--limit', 1, 100_000);
   const settings = settingsFrom(values);
   const { store, path } = await openRunStore(resolveRunDir(values.data));
-  const forecaster = createLocalForecaster(new DuckDbHistorySource(store.database), {
+  const forecaster = createForecaster(new DuckDbHistorySource(store.database), {
     settings,
     ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),
     ...(values.calibration ? { calibrationPath: values.calibration } : {}),

@@ -1,10 +1,12 @@
 import { basename } from 'node:path';
+import { errorMessage } from '../../kernel/awsErrors.js';
 import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
+import { createForecaster, type Forecaster } from '../../processors/forecast/forecaster.js';
 import { FAILURE_MODES } from '../../processors/inference/types.js';
 import { parseDriftSpec } from '../../stream/simulator/driftSpec.js';
 import { formatDuration } from '../../stream/simulator/duration.js';
 import { startDashboard } from '../dashboard/server.js';
-import { createLocalForecaster, type LocalForecaster } from '../forecast/localForecaster.js';
+import { type LocalForecastCycle, startLocalForecastCycle } from '../forecast/localForecastCycle.js';
 import { type PipelineProgress, type PipelineSummary, runLocalPipeline } from '../pipeline/localPipeline.js';
 import type { RateLimit } from '../pipeline/rateLimit.js';
 import { planReadingTime } from '../pipeline/readingTime.js';
@@ -26,6 +28,7 @@ import { display, resolveDataDir } from './dataDir.js';
 import { bar, formatElapsed, formatInstant, formatNumber, renderTable } from './format.js';
 import { progressLine } from './progressLine.js';
 import { renderTopTable } from './query.js';
+import { FORECAST_EVERY_MS, type RunForecast, renderRunForecast } from './runForecast.js';
 
 const DEFAULTS = { span: '48h', interval: '5m-10m', machines: '50', shards: '4', rate: '0' } as const;
 
@@ -59,6 +62,8 @@ Options:
   --seed N            simulator seed (default 42)
   --data DIR          data directory (default ./pfm-data or PFM_DATA_DIR); each run gets a folder of its own
                       under DIR/runs/, and one run at a time may write to DIR (a second one is refused)
+  --no-forecast       do not run the forecast cycle (every minute and at the end: each machine's next hours,
+                      MaintenanceDue events in the run's maintenance-events.jsonl)
   --no-ui             do not serve the live dashboard on 127.0.0.1
   --port N            dashboard port (default 4400, or a free one)
   --endpoint URL      use this Kinesis endpoint instead of starting kinesis-local (also AWS_ENDPOINT_URL_KINESIS)
@@ -82,6 +87,7 @@ interface RunRequest {
   batchSize: number;
   batchingWindowMs: number;
   ui: boolean;
+  forecast: boolean;
   port: number | undefined;
   endpoint: string | undefined;
 }
@@ -106,6 +112,7 @@ function parseRequest(argv: string[]): RunRequest | 'help' {
     data: { type: 'string' },
     endpoint: { type: 'string' },
     'no-ui': { type: 'boolean', default: false },
+    'no-forecast': { type: 'boolean', default: false },
     port: { type: 'string' },
     help: { type: 'boolean', default: false },
   });
@@ -133,6 +140,7 @@ function parseRequest(argv: string[]): RunRequest | 'help' {
     batchSize: positiveInt(values['batch-size'], '--batch-size'),
     batchingWindowMs: nonNegativeInt(values['window-ms'], '--window-ms'),
     ui: !values['no-ui'],
+    forecast: !values['no-forecast'],
     port: values.port === undefined ? undefined : port(values.port, '--port'),
     endpoint: values.endpoint ?? process.env.AWS_ENDPOINT_URL_KINESIS,
   };
@@ -196,7 +204,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           accountedFor: summary.accountedFor,
         },
       });
-      console.log(renderSummary(summary));
+      console.log(renderSummary(summary, summary.forecast));
       return summary.accountedFor ? 0 : 1;
     } catch (error) {
       writeRunManifest(paths.manifest, {
@@ -217,7 +225,7 @@ async function runPipeline(
   plan: ReturnType<typeof planReadingTime>,
   runDir: string,
   drift: ReturnType<typeof parseDriftSpec>[],
-): Promise<PipelineSummary & { stopped: boolean }> {
+): Promise<PipelineSummary & { stopped: boolean; forecast: RunForecast | undefined }> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -232,7 +240,10 @@ async function runPipeline(
   const printProgress = createProgressPrinter();
   let latest: PipelineProgress | undefined;
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
-  let forecasts: LocalForecaster | undefined;
+  let forecasts: Forecaster | undefined;
+  let cycle: LocalForecastCycle | undefined;
+  let forecast: RunForecast | undefined;
+  const paths = runPaths(runDir);
   try {
     const summary = await runLocalPipeline({
       dataDir: runDir,
@@ -256,12 +267,41 @@ async function runPipeline(
         latest = p;
         printProgress(p);
       },
+      onDrained: async () => {
+        if (!cycle) return;
+        console.error("pfm run: forecasting each machine's next hours...");
+        const started = performance.now();
+        try {
+          const summary = await cycle.final();
+          forecast = {
+            summary,
+            eventsPath: paths.maintenanceEvents,
+            seconds: (performance.now() - started) / 1000,
+          };
+        } catch (error) {
+          forecast = { error: errorMessage(error) };
+        }
+      },
       onStarted: async ({ store }) => {
         // A timed run is a live run that stops itself: what was produced drains, the summary prints.
         if (r.durationMs !== undefined) timer = setTimeout(() => controller.abort(), r.durationMs);
+        if (!r.forecast && !r.ui) return;
+        // The page's Due column and forecast curve, and the run's forecast cycle; the store grows, so the
+        // forecast is redone each minute.
+        forecasts = createForecaster(new DuckDbHistorySource(store.database), { cacheMs: FORECAST_EVERY_MS });
+        if (r.forecast) {
+          cycle = startLocalForecastCycle({
+            forecaster: forecasts,
+            eventsPath: paths.maintenanceEvents,
+            duePath: paths.forecastDue,
+            everyMs: FORECAST_EVERY_MS,
+            onError: (error) =>
+              console.error(
+                `pfm run: forecast cycle failed (tried again in a minute): ${errorMessage(error)}`,
+              ),
+          });
+        }
         if (!r.ui) return;
-        // The page's Due column and forecast curve; the store grows, so the forecast is redone each minute.
-        forecasts = createLocalForecaster(new DuckDbHistorySource(store.database), { cacheMs: 60_000 });
         dashboard = await startDashboard({
           queries: store.fleetQueries,
           forecasts,
@@ -272,9 +312,10 @@ async function runPipeline(
         console.error(`pfm run: live dashboard at ${dashboard.url}`);
       },
     });
-    return { ...summary, stopped: controller.signal.aborted };
+    return { ...summary, stopped: controller.signal.aborted, forecast };
   } finally {
     clearTimeout(timer);
+    cycle?.stop();
     if (dashboard) {
       await dashboard.close();
       console.error(
@@ -326,7 +367,7 @@ function createProgressPrinter(): (p: PipelineProgress) => void {
 }
 
 /** The end-of-run report: failures by mode, quarantine, drift, top machines, then where things are and the accounting line. */
-export function renderSummary(s: PipelineSummary): string {
+export function renderSummary(s: PipelineSummary, forecast?: RunForecast): string {
   const { store } = s;
   const accounting =
     `${formatNumber(s.produced)} records in = ${formatNumber(store.predictions)} scored + ${formatNumber(store.quarantined)} quarantined` +
@@ -359,6 +400,7 @@ export function renderSummary(s: PipelineSummary): string {
       ` precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} (tp ${formatNumber(c.tp)}, fp ${formatNumber(c.fp)}, fn ${formatNumber(c.fn)})`,
     `quarantine: ${quarantine || 'none'}${quarantine ? " (raw bytes kept in the store's quarantine table)" : ''}`,
     ...renderDrift(s),
+    ...renderRunForecast(forecast),
     '',
     `Machines most at risk (risk = mean failure probability over each machine's last 20 readings; peak and alarms over the same readings):`,
     renderTopTable(s.topAtRisk, 20),

@@ -1,7 +1,7 @@
 import { DuckDbHistorySource } from '../../processors/forecast/DuckDbHistorySource.js';
+import { createForecaster } from '../../processors/forecast/forecaster.js';
 import { DEFAULT_DASHBOARD_PORT } from '../dashboard/constants.js';
 import { startDashboard } from '../dashboard/server.js';
-import { createLocalForecaster } from '../forecast/localForecaster.js';
 import { parseCommandArgs, port as portFlag } from './args.js';
 import { display, openRunStore, resolveRunDir } from './dataDir.js';
 
@@ -34,7 +34,7 @@ export async function uiCommand(argv: string[]): Promise<number> {
   const runDir = resolveRunDir(values.data);
   const { store } = await openRunStore(runDir);
   // A finished run's store does not change: one forecast serves the page until it is stopped.
-  const forecasts = createLocalForecaster(new DuckDbHistorySource(store.database), {
+  const forecasts = createForecaster(new DuckDbHistorySource(store.database), {
     cacheMs: Number.POSITIVE_INFINITY,
     ...(values.artifacts ? { artifactsDir: values.artifacts } : {}),
   });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_LOG_FILE } from '../../processors/events/LocalEventLog.js';
+import { DUE_STATE_FILE } from '../../processors/forecast/FileDueStateStore.js';
 import { STORE_FILE } from '../../processors/store/constants.js';
 
 // The one place that knows where a local run keeps what. A data directory (./pfm-data by default) holds one
@@ -25,6 +26,9 @@ export const RUN_FILES = {
   driftEvents: EVENT_LOG_FILE,
   /** At which value each drift statistic breaches (see driftLimits.ts). */
   driftLimits: 'drift-limits.json',
+  /** The forecaster's MaintenanceDue events (EventBridge's stand-in, as driftEvents) and its due memory. */
+  maintenanceEvents: 'maintenance-events.jsonl',
+  forecastDue: DUE_STATE_FILE,
   kinesisLocalLog: 'kinesis-local.log',
   /** What the run was asked to do and how it ended (see RunManifest). */
   manifest: 'run.json',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR_FILES, RUN_FILES } from '../../../app/pipeline/runFiles.js';
 import type { DriftEvent } from '../../../processors/drift/types.js';
 import { EVENT_LOG_FILE } from '../../../processors/events/LocalEventLog.js';
+import type { MaintenanceDueEvent } from '../../../processors/forecast/maintenanceDue.js';
 import { openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { runPfm } from '../../helpers/pfmCli.js';
 
@@ -158,6 +159,26 @@ describe('npm start, as a user runs it', () => {
         e.detail.topFeatures.some((f) => f.feature === 'torque_nm'),
     );
     expect(torque).toBeDefined();
+  });
+
+  it('ends with the maintenance forecast, its MaintenanceDue events logged once per machine and tool', () => {
+    const said = /MaintenanceDue events: ([\d,]+) new at the end of the run, in (\S+)/.exec(first.stdout());
+    expect(said, first.stdout().slice(-3000)).not.toBeNull();
+    const [runId] = runsOf(dataDir);
+    const path = join(dataDir, DATA_DIR_FILES.runs, runId as string, RUN_FILES.maintenanceEvents);
+    expect(said?.[2]).toBe(path);
+    const events = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MaintenanceDueEvent);
+    // 48 h of a 50-machine fleet with the README's torque drift: some machines are near a tool's end of life.
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.length).toBe(Number(said?.[1]));
+    expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(events.length);
+    for (const e of events) {
+      expect(e).toMatchObject({ source: 'pfm.forecast', detailType: 'MaintenanceDue' });
+      expect(e.detail.noticeProbability).toBeGreaterThanOrEqual(e.detail.dueLevel);
+    }
   });
 
   it.each(README_QUESTIONS)('answers the README question "%s" with data', async (question) => {

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duration } from '../../../app/cli/forecast.js';
 import { startDashboard } from '../../../app/dashboard/server.js';
 import type { Dashboard } from '../../../app/dashboard/types.js';
-import { createLocalForecaster, type LocalForecaster } from '../../../app/forecast/localForecaster.js';
 import { DuckDbHistorySource } from '../../../processors/forecast/DuckDbHistorySource.js';
+import { createForecaster, type Forecaster } from '../../../processors/forecast/forecaster.js';
 import type { FleetForecast, MachineForecast } from '../../../processors/forecast/types.js';
 import { STORE_FILE } from '../../../processors/store/constants.js';
 import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
@@ -23,7 +23,7 @@ describe.skipIf(!hasChromium)('dashboard forecast in a browser', () => {
   let dataDir: string;
   let userDataDir: string;
   let store: DuckDbStore;
-  let forecasts: LocalForecaster;
+  let forecasts: Forecaster;
   let forecast: FleetForecast;
   let dashboard: Dashboard;
   let context: BrowserContext;
@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)('dashboard forecast in a browser', () => {
     userDataDir = mkdtempSync(join(tmpdir(), 'pfm-dash-forecast-chromium-'));
     await writeForecastStore(dataDir);
     store = await openDuckDbStore(join(dataDir, STORE_FILE), { readOnly: true });
-    forecasts = createLocalForecaster(new DuckDbHistorySource(store.database), {
+    forecasts = createForecaster(new DuckDbHistorySource(store.database), {
       cacheMs: Number.POSITIVE_INFINITY,
     });
     forecast = (await forecasts.latestForecast()) as FleetForecast;

@@ -1,21 +1,17 @@
 import { loadModelArtifacts } from '../../model/artifacts.js';
 import { OnnxScorer } from '../../model/OnnxScorer.js';
-import {
-  DEFAULT_FORECAST_SETTINGS,
-  DEFAULT_HISTORY_MS,
-  DEFAULT_HISTORY_READINGS,
-} from '../../processors/forecast/constants.js';
-import { createForecastCore, type ForecastCore } from '../../processors/forecast/core.js';
-import { loadCalibration } from '../../processors/forecast/loadCalibration.js';
+import { DEFAULT_FORECAST_SETTINGS, DEFAULT_HISTORY_MS, DEFAULT_HISTORY_READINGS } from './constants.js';
+import { createForecastCore, type ForecastCore } from './core.js';
+import { loadCalibration } from './loadCalibration.js';
 import type {
   FleetForecast,
   ForecastReader,
   ForecastSettings,
   HistorySource,
   HistoryWindow,
-} from '../../processors/forecast/types.js';
+} from './types.js';
 
-export interface LocalForecasterOptions {
+export interface ForecasterOptions {
   /** Model artifacts (default model/artifacts). */
   artifactsDir?: string;
   /** A forecast calibration file (default: the one shipped with the forecaster). */
@@ -27,20 +23,20 @@ export interface LocalForecasterOptions {
   now?: () => number;
 }
 
-/** The forecaster on this machine: the store's history, the model's scorer, computed when asked. */
-export interface LocalForecaster extends ForecastReader {
+/** The forecaster: the store's history, the model's scorer, computed when asked. */
+export interface Forecaster extends ForecastReader {
+  /** A forecast computed now, whatever the cache holds (the scheduled cycle's; it refreshes the cache). */
+  freshForecast(): Promise<FleetForecast | null>;
   /** Frees the scorer (if one was created). */
   close(): Promise<void>;
 }
 
 /**
- * Wires the forecast core for local use (CLI, dashboard, `pfm ask`): the model and its scorer are loaded on
- * the first forecast, concurrent callers share one computation, and a recent result may be served again.
+ * Wires the forecast core to a history source (the CLI, the dashboard, `pfm ask`, the local forecast cycle and
+ * the scheduled forecast function): the model and its scorer are loaded on the first forecast, concurrent
+ * callers share one computation, and a recent result may be served again.
  */
-export function createLocalForecaster(
-  source: HistorySource,
-  options: LocalForecasterOptions = {},
-): LocalForecaster {
+export function createForecaster(source: HistorySource, options: ForecasterOptions = {}): Forecaster {
   const now = options.now ?? Date.now;
   const history = options.history ?? { historyMs: DEFAULT_HISTORY_MS, maxReadings: DEFAULT_HISTORY_READINGS };
   let engine: Promise<{ core: ForecastCore; scorer: OnnxScorer }> | undefined;
@@ -77,6 +73,14 @@ export function createLocalForecaster(
         return Promise.resolve(cached.forecast);
       }
       inFlight ??= compute().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    async freshForecast() {
+      // A computation already under way may have read the store before the caller's last write: wait it out.
+      await inFlight?.catch(() => undefined);
+      inFlight = compute().finally(() => {
         inFlight = undefined;
       });
       return inFlight;
