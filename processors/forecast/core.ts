@@ -19,6 +19,7 @@ import type {
   ModeNote,
   NotEnoughData,
 } from './types.js';
+import { actionDescription, modeNote } from './wording.js';
 
 export interface ForecastCoreDeps {
   scorer: Scorer;
@@ -33,11 +34,6 @@ export interface ForecastCore {
   /** Forecasts every machine from its own history; the projected readings of all of them are scored together. */
   forecast(histories: readonly MachineHistory[]): Promise<FleetForecast>;
 }
-
-const ACTION_TEXT: Record<Exclude<Scenario, 'baseline'>, (s: ForecastSettings) => string> = {
-  replace_tool: () => 'replace the tool now',
-  reduce_load: (s) => `lower the load: torque -${Math.round(s.loadReduction * 100)} %, same spindle speed`,
-};
 
 /**
  * An action is recommended when it puts the first failure at least this share of the horizon further off
@@ -75,18 +71,14 @@ export function createForecastCore(deps: ForecastCoreDeps): ForecastCore {
   const modeIndex = Int32Array.from(modes, (m) => model.classes.indexOf(m));
   const divisors = Float64Array.from(modes, (m) => calibration.classes[m]?.oddsDivisor as number);
   const forecastable = modes.map((m) => calibration.modes[m]?.forecastable === true);
-  const modeNotes: ModeNote[] = modes.map((mode, m) => {
-    const auc = calibration.modes[mode]?.aheadAuc ?? Number.NaN;
-    const aucText = Number.isFinite(auc) ? auc.toFixed(2) : 'n/a';
-    return {
+  const modeNotes: ModeNote[] = modes.map((mode, m) =>
+    modeNote(
       mode,
-      forecastable: forecastable[m] as boolean,
-      aheadAuc: auc,
-      note: forecastable[m]
-        ? `driven by state that persists (AUC ${aucText} for a failure in the next ${calibration.aheadProcesses} processes): forecast, counts towards "due"`
-        : `not forecastable from the stream (AUC ${aucText} for the next ${calibration.aheadProcesses} processes): a steady rate per process, reported but not counted towards "due"`,
-    };
-  });
+      forecastable[m] as boolean,
+      calibration.modes[mode]?.aheadAuc ?? Number.NaN,
+      calibration.aheadProcesses,
+    ),
+  );
   const featureCount = model.scaler.mean.length;
   if (deps.scorer.featureCount !== featureCount || deps.scorer.classCount !== classCount) {
     throw new PfmError(
@@ -240,7 +232,7 @@ export function createForecastCore(deps: ForecastCoreDeps): ForecastCore {
           const action = scenario as Exclude<Scenario, 'baseline'>;
           return {
             action,
-            description: ACTION_TEXT[action](settings),
+            description: actionDescription(action, settings),
             noticeProbability: after.forecastable[noticeStep] as number,
             probability: after.forecastable[steps - 1] as number,
             dueAt: due === null ? null : p.asOf + due,

@@ -136,8 +136,72 @@ export const DRIFT_SERIES = {
   },
 } as const satisfies SeriesSchema;
 
-/** Every series the sinks and the drift monitor write. */
-export const ALL_SERIES = [PREDICTION_SERIES, QUARANTINE_SERIES, DRIFT_SERIES] as const;
+/**
+ * Forecasts, one record per machine and forecast run (time: the run's generatedAt), written by the scheduled forecast
+ * (processors/forecast/lambda.ts); Grafana's "Maintenance due" panels and the deployed agent's maintenance_plan read
+ * the latest run back (processors/forecast/storedForecast.ts says what is kept exactly and what is approximated).
+ * Numeric measures only, besides a few short words: `status` ok|not_enough_data, `leading_mode`, `recommended_action`,
+ * `tool_life_from`, `mode_notes` (`MODE:forecastable 0|1:ahead AUC` joined by `;`). Times are epoch ms (BIGINT);
+ * `p_30m` ... `p_8h` are the cumulative probability of a forecastable failure at those horizons (the stored risk
+ * curve, with `p_horizon` at the run's horizon), `p_twf` ... `p_rnf` and `p_any_horizon` are at the horizon's end.
+ */
+export const FORECAST_SERIES = {
+  timestreamTable: 'forecasts',
+  measureName: 'forecast',
+  influxMeasurement: 'forecasts',
+  dimensions: ['device_id', 'quality_type'],
+  measures: {
+    status: 'VARCHAR',
+    readings: 'BIGINT',
+    reason: 'VARCHAR',
+    as_of: 'BIGINT',
+    due_at: 'BIGINT',
+    notice_probability: 'DOUBLE',
+    leading_mode: 'VARCHAR',
+    p_30m: 'DOUBLE',
+    p_1h: 'DOUBLE',
+    p_2h: 'DOUBLE',
+    p_4h: 'DOUBLE',
+    p_8h: 'DOUBLE',
+    p_horizon: 'DOUBLE',
+    p_any_horizon: 'DOUBLE',
+    p_twf: 'DOUBLE',
+    p_hdf: 'DOUBLE',
+    p_pwf: 'DOUBLE',
+    p_osf: 'DOUBLE',
+    p_rnf: 'DOUBLE',
+    expected_ttf_min: 'DOUBLE',
+    beyond_horizon: 'DOUBLE',
+    tool_wear_min: 'DOUBLE',
+    wear_per_hour: 'DOUBLE',
+    pace_ms: 'BIGINT',
+    tool_replacements_seen: 'BIGINT',
+    tool_life_from: 'VARCHAR',
+    air_level_k: 'DOUBLE',
+    delta_level_k: 'DOUBLE',
+    recommended_action: 'VARCHAR',
+    recommended_notice_probability: 'DOUBLE',
+    recommended_probability: 'DOUBLE',
+    recommended_due_at: 'BIGINT',
+    recommended_ttf_min: 'DOUBLE',
+    horizon_ms: 'BIGINT',
+    step_ms: 'BIGINT',
+    notice_ms: 'BIGINT',
+    due_level: 'DOUBLE',
+    release_level: 'DOUBLE',
+    load_reduction: 'DOUBLE',
+    paths: 'BIGINT',
+    draws_per_path: 'BIGINT',
+    rows_scored: 'BIGINT',
+    mode_notes: 'VARCHAR',
+    ahead_processes: 'BIGINT',
+    model_name: 'VARCHAR',
+    model_version: 'VARCHAR',
+  },
+} as const satisfies SeriesSchema;
+
+/** Every series the sinks, the drift monitor and the forecaster write. */
+export const ALL_SERIES = [PREDICTION_SERIES, QUARANTINE_SERIES, DRIFT_SERIES, FORECAST_SERIES] as const;
 
 export type PredictionMeasure = keyof typeof PREDICTION_SERIES.measures;
 export type PredictionDimension = (typeof PREDICTION_SERIES.dimensions)[number];
@@ -145,6 +209,8 @@ export type QuarantineMeasure = keyof typeof QUARANTINE_SERIES.measures;
 export type QuarantineDimension = (typeof QUARANTINE_SERIES.dimensions)[number];
 export type DriftMeasure = keyof typeof DRIFT_SERIES.measures;
 export type DriftDimension = (typeof DRIFT_SERIES.dimensions)[number];
+export type ForecastMeasure = keyof typeof FORECAST_SERIES.measures;
+export type ForecastDimension = (typeof FORECAST_SERIES.dimensions)[number];
 
 /** Quarantine codes of records a sink turned away (stage `sink`). */
 export const SINK_QUARANTINE_CODES = {

@@ -1,0 +1,110 @@
+import { PfmError } from '../../kernel/errors.js';
+import type { QualityType } from '../../schemas/reading.js';
+import { FORECAST_SERIES, PREDICTION_SERIES } from '../sinks/constants.js';
+import type { InfluxDbSink } from '../sinks/InfluxDbSink.js';
+import type { InfluxQlClient } from '../store/InfluxQlClient.js';
+import { READING_COLUMNS } from '../store/queries/periodSql.js';
+import { forecastFromRows, forecastPoints } from './storedForecast.js';
+import type {
+  FleetForecast,
+  ForecastReader,
+  ForecastSink,
+  HistorySource,
+  HistoryWindow,
+  MachineHistory,
+  TimedReading,
+} from './types.js';
+
+export interface InfluxDbForecastStoreOptions {
+  /** InfluxQL on the predictions' bucket (bound parameters, token refresh). */
+  queries: Pick<InfluxQlClient, 'rows'>;
+  /** The sink of the same bucket: the forecast rows go to measurement `forecasts` beside the predictions. */
+  writer: Pick<InfluxDbSink, 'writePoints'>;
+  /** The forecast calibration's `aheadProcesses` (stored with the mode notes). */
+  aheadProcesses: number;
+}
+
+const P = `"${PREDICTION_SERIES.influxMeasurement}"`;
+const F = `"${FORECAST_SERIES.influxMeasurement}"`;
+const READINGS = Object.values(READING_COLUMNS)
+  .map((c) => `"${c}"`)
+  .join(', ');
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+/**
+ * The forecaster's store on InfluxDB (Timestream for InfluxDB): each machine's history from the reading fields the
+ * prediction points keep, the forecast rows in measurement `forecasts` (one point per machine and run; writing a
+ * run again rewrites the same points), and the latest run read back for the deployed agent. Every value a caller
+ * supplies is a bound parameter.
+ */
+export class InfluxDbForecastStore implements HistorySource, ForecastSink, ForecastReader {
+  constructor(private readonly options: InfluxDbForecastStoreOptions) {}
+
+  /** Each machine's readings within the window before its own latest one (at most `maxReadings`), oldest first. */
+  async recentHistories(window: HistoryWindow): Promise<MachineHistory[]> {
+    const [lasts = []] = await this.options.queries.rows([
+      `SELECT last("p_any") FROM ${P} GROUP BY "device_id"`,
+    ]);
+    const lastByDevice = new Map(lasts.map((r) => [String(r.device_id), num(r.time)]));
+    if (lastByDevice.size === 0) return [];
+    // One request for every machine: from the earliest machine's window start, the latest points per machine
+    // (GROUP BY ... LIMIT counts per series), then each machine's own window.
+    const from = Math.min(...lastByDevice.values()) - window.historyMs;
+    const [rows = []] = await this.options.queries.rows(
+      [
+        `SELECT "quality_type", ${READINGS} FROM ${P} WHERE time > $from GROUP BY "device_id" ORDER BY time DESC LIMIT $limit`,
+      ],
+      { from: new Date(from).toISOString(), limit: window.maxReadings },
+    );
+    const byDevice = new Map<string, TimedReading[]>();
+    for (const r of rows) {
+      const deviceId = String(r.device_id);
+      const time = num(r.time);
+      const last = lastByDevice.get(deviceId);
+      if (last === undefined || time <= last - window.historyMs) continue;
+      let list = byDevice.get(deviceId);
+      if (!list) {
+        list = [];
+        byDevice.set(deviceId, list);
+      }
+      list.push({
+        time,
+        qualityType: String(r.quality_type) as QualityType,
+        airTemperatureK: num(r[READING_COLUMNS.airTemperatureK]),
+        processTemperatureK: num(r[READING_COLUMNS.processTemperatureK]),
+        rotationalSpeedRpm: num(r[READING_COLUMNS.rotationalSpeedRpm]),
+        torqueNm: num(r[READING_COLUMNS.torqueNm]),
+        toolWearMin: num(r[READING_COLUMNS.toolWearMin]),
+      });
+    }
+    return [...byDevice]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([deviceId, readings]) => ({ deviceId, readings: readings.sort((a, b) => a.time - b.time) }));
+  }
+
+  /** One point per machine at the run's time; a point the server refuses fails the call (SINK_REJECTED). */
+  async writeForecast(forecast: FleetForecast): Promise<void> {
+    const points = forecastPoints(forecast, this.options.aheadProcesses);
+    const refusals = await this.options.writer.writePoints(points, FORECAST_SERIES);
+    const first = refusals[0];
+    if (first !== undefined) {
+      const machine = forecast.machines[first.index]?.deviceId;
+      throw new PfmError(
+        'SINK_REJECTED',
+        `InfluxDB refused ${refusals.length} forecast point(s), first ${machine}: ${first.reason}`,
+      );
+    }
+  }
+
+  /** The latest run's points as a fleet forecast (see storedForecast.ts for what is approximated); null when none. */
+  async latestForecast(): Promise<FleetForecast | null> {
+    const [latest = []] = await this.options.queries.rows([`SELECT last("status") FROM ${F}`]);
+    const time = latest[0]?.time;
+    if (time === undefined || time === null) return null;
+    const [rows = []] = await this.options.queries.rows([`SELECT * FROM ${F} WHERE time = $t`], {
+      t: new Date(num(time)).toISOString(),
+    });
+    return forecastFromRows(rows);
+  }
+}
