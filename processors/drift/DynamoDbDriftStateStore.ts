@@ -108,7 +108,7 @@ export class DynamoDbDriftStateStore implements DriftStateStore {
       body: { B: gzipSync(encodeStoredState(state)) },
       rev: { N: String(next) },
     };
-    checkSize(item, 'state');
+    checkSize(item, 'drift state');
     try {
       await this.options.client.send(
         new PutItemCommand({
@@ -197,7 +197,8 @@ export class DynamoDbDriftStateStore implements DriftStateStore {
   }
 }
 
-function key(k: { pk: string; sk: string }): Record<string, AttributeValue> {
+/** The table's key attributes for one item (the drift state table: pk, sk). */
+export function key(k: { pk: string; sk: string }): Record<string, AttributeValue> {
   return { [DRIFT_STATE_KEYS.partitionKey]: { S: k.pk }, [DRIFT_STATE_KEYS.sortKey]: { S: k.sk } };
 }
 
@@ -217,22 +218,23 @@ export function itemBytes(item: Record<string, AttributeValue>): number {
   return bytes;
 }
 
-function checkSize(item: Record<string, AttributeValue>, what: string): void {
+/** Refuses (STATE_TOO_LARGE) an item over DynamoDB's 400 KB before it is sent; `what` names it in the message. */
+export function checkSize(item: Record<string, AttributeValue>, what: string): void {
   const bytes = itemBytes(item);
   if (bytes > DYNAMODB_ITEM_MAX_BYTES) {
     throw new PfmError(
       'STATE_TOO_LARGE',
-      `drift ${what} is ${bytes} bytes, over DynamoDB's ${DYNAMODB_ITEM_MAX_BYTES}-byte item limit`,
+      `${what} is ${bytes} bytes, over DynamoDB's ${DYNAMODB_ITEM_MAX_BYTES}-byte item limit`,
     );
   }
 }
 
-function isConditionFailed(error: unknown): boolean {
+export function isConditionFailed(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /** Throttling, server faults and lost connections are worth a batch retry; a refusal (validation, access) is not. */
-function unavailable(action: string, table: string, error: unknown): PfmError {
+export function unavailable(action: string, table: string, error: unknown): PfmError {
   if (error instanceof PfmError) return error;
   const e = error as { name?: string; message?: string; $fault?: string } | null;
   const retryable =
