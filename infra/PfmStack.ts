@@ -9,6 +9,7 @@ import { alertsTopic } from './constructs/alertsTopic.js';
 import { DriftStateTable } from './constructs/DriftStateTable.js';
 import { driftMonitor } from './constructs/driftMonitor.js';
 import { FleetSimulator } from './constructs/FleetSimulator.js';
+import { Forecaster } from './constructs/Forecaster.js';
 import { InfluxDbStore } from './constructs/InfluxDbStore.js';
 import { inferenceProcessor } from './constructs/inferenceProcessor.js';
 import { LiveAnalyticsStore } from './constructs/LiveAnalyticsStore.js';
@@ -27,7 +28,8 @@ export interface PfmStackProps extends StackProps {
 
 /**
  * The whole pipeline: readings stream -> inference (ONNX) -> time-series store, a drift monitor on the
- * same stream publishing retraining events, alarms, and optionally the simulator schedule and the agent.
+ * same stream publishing retraining events, the scheduled forecast (forecast rows, MaintenanceDue events),
+ * alarms, and optionally the simulator schedule and the agent.
  * Each part is built by its own construct or builder (infra/constructs/); this class only composes them.
  * Construct ids make up the resources' logical ids: renaming one replaces the resource in a deployed stack
  * (test/infra/logicalIds.test.ts).
@@ -43,6 +45,8 @@ export class PfmStack extends Stack {
   readonly driftState: DriftStateTable;
   readonly drift: StreamProcessor;
   readonly simulator: FleetSimulator;
+  /** The scheduled forecast; undefined on Timestream for LiveAnalytics, which it does not read yet. */
+  readonly forecaster: Forecaster | undefined;
   readonly agent: MaintenanceAgent | undefined;
   readonly alarms: PipelineAlarms;
 
@@ -87,6 +91,15 @@ export class PfmStack extends Stack {
       store,
     });
     this.simulator = new FleetSimulator(this, 'Simulator', { stream, settings: config.simulator });
+    this.forecaster =
+      store.kind === 'influxdb'
+        ? new Forecaster(this, 'Forecast', {
+            settings: config.forecast,
+            store,
+            bus: this.events.bus,
+            state: this.driftState,
+          })
+        : undefined;
     this.agent = config.agent.enabled
       ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store })
       : undefined;
@@ -113,6 +126,7 @@ export class PfmStack extends Stack {
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
       functions: {
         Simulator: this.simulator.fn,
+        ...(this.forecaster ? { Forecast: this.forecaster.fn } : {}),
         ...(this.agent ? { Agent: this.agent.fn } : {}),
         // A failed rotation leaves the current token in place: an alarm says so before it matters.
         ...(this.store instanceof InfluxDbStore ? { InfluxToken: this.store.tokenFunction } : {}),

@@ -163,6 +163,40 @@ const simulatorSchema = z
   })
   .strict();
 
+const forecastSchema = z
+  .object({
+    /** The scheduled forecast: every `rateMinutes`, forecast rows to the store and MaintenanceDue events to the bus. */
+    enabled: z.boolean().default(true),
+    rateMinutes: int(1, 1_440).default(15),
+    memoryMb: lambdaSizing.memoryMb.default(2_048),
+    timeoutSeconds: lambdaSizing.timeoutSeconds.default(300),
+    /** 1 keeps scheduled runs from overlapping; see inference.reservedConcurrency for why it is off by default. */
+    reservedConcurrency: lambdaSizing.reservedConcurrency,
+    horizonHours: int(1, 72).default(8),
+    stepMinutes: int(1, 240).default(10),
+    noticeHours: int(1, 72).default(2),
+    /** Cumulative probability of a forecastable failure at which a machine is due (and notified). */
+    dueLevel: z.number().gt(0).max(1).default(0.5),
+    /** A due machine is released below this (hysteresis). */
+    releaseLevel: z.number().gt(0).max(1).default(0.25),
+    /** Hours of each machine's history the forecast reads. */
+    historyHours: int(1, 336).default(24),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.releaseLevel > f.dueLevel)
+      ctx.addIssue({ code: 'custom', path: ['releaseLevel'], message: 'must not exceed dueLevel' });
+    if (f.noticeHours > f.horizonHours)
+      ctx.addIssue({ code: 'custom', path: ['noticeHours'], message: 'must not exceed horizonHours' });
+    // The rate in minutes and the run must fit: a run longer than the period would overlap the next one.
+    if (f.timeoutSeconds > f.rateMinutes * 60)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeoutSeconds'],
+        message: `must not exceed rateMinutes x 60 = ${f.rateMinutes * 60} (runs would overlap)`,
+      });
+  });
+
 const agentSchema = z
   .object({
     enabled: z.boolean().default(false),
@@ -205,6 +239,7 @@ const configSchema = z
       .prefault({ kind: 'influxdb' }),
     alerts: alertsSchema.prefault({}),
     simulator: simulatorSchema.prefault({}),
+    forecast: forecastSchema.prefault({}),
     agent: agentSchema.prefault({}),
   })
   .strict()

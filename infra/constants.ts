@@ -1,6 +1,12 @@
+import { FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE } from '../processors/forecast/constants.js';
 import { DRIFT_EVENT_SOURCE } from '../processors/drift/constants.js';
 import type { DriftDetailType } from '../processors/drift/types.js';
-import { DRIFT_SERIES, PREDICTION_SERIES, QUARANTINE_SERIES } from '../processors/sinks/constants.js';
+import {
+  DRIFT_SERIES,
+  FORECAST_SERIES,
+  PREDICTION_SERIES,
+  QUARANTINE_SERIES,
+} from '../processors/sinks/constants.js';
 
 /** Prefix of every physical resource name unless the stack is given another one. */
 export const DEFAULT_NAME_PREFIX = 'pfm';
@@ -29,6 +35,8 @@ export type ResourceNames = ReturnType<typeof resourceNames>;
 
 /** EventBridge `source` of the drift monitor's events (the monitor's own constant). */
 export { DRIFT_EVENT_SOURCE };
+/** EventBridge `source` and detail-type of the forecaster's maintenance-due events (the forecaster's own constants). */
+export { FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE };
 /** The drift monitor's detail-types that should reach the retraining queue and the alerts topic. */
 export const RETRAINING_DETAIL_TYPES = [
   'ModelRetrainingRecommended',
@@ -40,6 +48,7 @@ export const TIMESTREAM_TABLES = {
   predictions: PREDICTION_SERIES.timestreamTable,
   quarantine: QUARANTINE_SERIES.timestreamTable,
   drift: DRIFT_SERIES.timestreamTable,
+  forecasts: FORECAST_SERIES.timestreamTable,
 } as const;
 export type TimestreamTableKey = keyof typeof TIMESTREAM_TABLES;
 
@@ -50,6 +59,7 @@ export const SERVICE_NAMES = {
   inference: 'pfm-inference',
   drift: 'pfm-drift',
   agent: 'pfm-agent',
+  forecast: 'pfm-forecast',
   simulator: 'pfm-simulator',
   influxToken: 'pfm-influx-token',
 } as const;
@@ -61,6 +71,7 @@ export const LAMBDA_ENTRIES = {
   inference: 'processors/inference/lambda.ts',
   drift: 'processors/drift/lambda.ts',
   agent: 'processors/agent/lambda.ts',
+  forecast: 'processors/forecast/lambda.ts',
   simulator: 'stream/simulator/lambda.ts',
   influxToken: 'processors/influxToken/lambda.ts',
 } as const;
@@ -74,6 +85,14 @@ export const ENV = {
   timestreamTable: 'TIMESTREAM_TABLE',
   timestreamQuarantineTable: 'TIMESTREAM_QUARANTINE_TABLE',
   timestreamDriftTable: 'TIMESTREAM_DRIFT_TABLE',
+  timestreamForecastTable: 'TIMESTREAM_FORECAST_TABLE',
+  forecastStateTable: 'PFM_FORECAST_STATE_TABLE',
+  forecastHorizonHours: 'PFM_FORECAST_HORIZON_HOURS',
+  forecastStepMinutes: 'PFM_FORECAST_STEP_MINUTES',
+  forecastNoticeHours: 'PFM_FORECAST_NOTICE_HOURS',
+  forecastDueLevel: 'PFM_FORECAST_DUE_LEVEL',
+  forecastReleaseLevel: 'PFM_FORECAST_RELEASE_LEVEL',
+  forecastHistoryHours: 'PFM_FORECAST_HISTORY_HOURS',
   driftStateTable: 'PFM_DRIFT_STATE_TABLE',
   driftLockLeaseSeconds: 'PFM_DRIFT_LOCK_LEASE_SECONDS',
   driftCalibration: 'PFM_DRIFT_CALIBRATION',

@@ -56,6 +56,8 @@ export class InfluxDbStore extends Construct implements PredictionStore {
   readonly environment: Readonly<Record<string, string>>;
   /** The drift function writes its scores to measurement `drift_scores` of the same bucket. */
   readonly driftEnvironment: Readonly<Record<string, string>>;
+  /** The forecast function writes measurement `forecasts` of the same bucket (its `environment` says where). */
+  readonly forecastEnvironment: Readonly<Record<string, string>> = {};
   readonly placement: FunctionPlacement;
   readonly vpc: ec2.Vpc;
   readonly instance: timestream.CfnInfluxDBInstance;

@@ -17,6 +17,7 @@ const TABLE_IDS: Record<TimestreamTableKey, string> = {
   predictions: 'PredictionsTable',
   quarantine: 'QuarantineTable',
   drift: 'DriftTable',
+  forecasts: 'ForecastsTable',
 };
 
 export interface LiveAnalyticsStoreProps {
@@ -37,13 +38,14 @@ function acknowledgeMaintenanceMode(resource: Construct): void {
 
 /**
  * The prediction store on Timestream for LiveAnalytics: a database encrypted with the pipeline's key, one
- * table per series (predictions, quarantine, drift scores) with magnetic-store writes, and the bucket where
+ * table per series (predictions, quarantine, drift scores, forecasts) with magnetic-store writes, and the bucket where
  * Timestream reports the late records it rejected.
  */
 export class LiveAnalyticsStore extends Construct implements PredictionStore {
   readonly kind = 'timestream';
   readonly environment: Readonly<Record<string, string>>;
   readonly driftEnvironment: Readonly<Record<string, string>>;
+  readonly forecastEnvironment: Readonly<Record<string, string>>;
   /** A public API endpoint: the functions run outside any VPC. */
   readonly placement = undefined;
   readonly database: timestream.CfnDatabase;
@@ -72,6 +74,7 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       predictions: table('predictions'),
       quarantine: table('quarantine'),
       drift: table('drift'),
+      forecasts: table('forecasts'),
     };
     this.environment = {
       [ENV.sink]: 'timestream',
@@ -83,6 +86,7 @@ export class LiveAnalyticsStore extends Construct implements PredictionStore {
       [ENV.timestreamDatabase]: databaseName,
       [ENV.timestreamDriftTable]: TIMESTREAM_TABLES.drift,
     };
+    this.forecastEnvironment = { [ENV.timestreamForecastTable]: TIMESTREAM_TABLES.forecasts };
     this.rejectedReportsRule = this.reportRejections(props.alerts, props.key);
   }
 

@@ -16,6 +16,8 @@ export interface PredictionStore {
    * takes no drift scores, and the drift monitor then reports them as metrics only.
    */
   readonly driftEnvironment: Readonly<Record<string, string>> | undefined;
+  /** The variables the forecast function reads, besides `environment`, to write its forecast rows here. */
+  readonly forecastEnvironment: Readonly<Record<string, string>>;
   /** Where a function that talks to the store must run; undefined when the store's API is reachable from anywhere. */
   readonly placement: FunctionPlacement | undefined;
   /** Lets the function write to the given tables (measurements). */

@@ -4,7 +4,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DRIFT_EVENT_SOURCE, RETRAINING_DETAIL_TYPES, type ResourceNames } from '../constants.js';
+import {
+  DRIFT_EVENT_SOURCE,
+  FORECAST_EVENT_SOURCE,
+  MAINTENANCE_DUE_DETAIL_TYPE,
+  RETRAINING_DETAIL_TYPES,
+  type ResourceNames,
+} from '../constants.js';
 import { encryptedQueue } from './encryptedQueue.js';
 import { ScopedRuleTarget } from './ScopedRuleTarget.js';
 
@@ -16,12 +22,14 @@ export interface RetrainingEventsProps {
 }
 
 /**
- * The pipeline's event bus and the rule that routes the drift monitor's retraining events to people (the
- * alerts topic) and to a queue a retraining job consumes.
+ * The pipeline's event bus, the rule that routes the drift monitor's retraining events to people (the alerts
+ * topic) and to a queue a retraining job consumes, and the rule that tells people of the forecaster's
+ * MaintenanceDue events (the alerts topic; a CMMS integration would add its own target).
  */
 export class RetrainingEvents extends Construct {
   readonly bus: events.EventBus;
   readonly rule: events.Rule;
+  readonly maintenanceRule: events.Rule;
   readonly queue: sqs.Queue;
   readonly queueDlq: sqs.Queue;
   /** Events EventBridge could not deliver to either target after its retries. */
@@ -53,5 +61,11 @@ export class RetrainingEvents extends Construct {
     const delivery = { deadLetterQueue: this.ruleDlq, retryAttempts: 8, maxEventAge: Duration.hours(24) };
     this.rule.addTarget(ScopedRuleTarget.topic(props.topic, delivery));
     this.rule.addTarget(ScopedRuleTarget.queue(this.queue, delivery));
+    this.maintenanceRule = new events.Rule(this, 'MaintenanceDueRule', {
+      eventBus: this.bus,
+      description: "The forecaster's MaintenanceDue events: to the alerts topic",
+      eventPattern: { source: [FORECAST_EVENT_SOURCE], detailType: [MAINTENANCE_DUE_DETAIL_TYPE] },
+    });
+    this.maintenanceRule.addTarget(ScopedRuleTarget.topic(props.topic, delivery));
   }
 }

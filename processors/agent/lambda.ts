@@ -6,6 +6,7 @@ import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { readInferenceConfig } from '../config.js';
 import { EVENT_LOG_FILE } from '../events/LocalEventLog.js';
+import { InfluxDbForecastStore } from '../forecast/InfluxDbForecastStore.js';
 import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { STORE_FILE } from '../store/constants.js';
 import { InfluxDbPeriodQueries } from '../store/InfluxDbPeriodQueries.js';
@@ -26,30 +27,32 @@ const EVENTS_ON_EVENTBRIDGE =
   'drift events go to EventBridge (the retraining queue and alerts topic); the agent cannot read them back';
 
 /** The InfluxDB connection as the sinks read it (INFLUXDB_URL, INFLUXDB_DATABASE, the token or its secret). */
-async function influxQueries(): Promise<InfluxDbPeriodQueries> {
+async function influxClient(): Promise<InfluxQlClient> {
   const { sink } = readInferenceConfig(process.env);
   if (sink.kind !== 'influxdb') throw new PfmError('CONFIG_INVALID', 'PFM_SINK: expected influxdb');
   // A token from Secrets Manager is read again when InfluxDB refuses it (a rotated token).
   const credentials = await influxCredentials(sink.auth, readSecretWithPowertools);
-  return new InfluxDbPeriodQueries(
-    new InfluxQlClient({
-      url: sink.url,
-      database: sink.database,
-      retentionPolicy: sink.retentionPolicy,
-      credentials,
-      timeoutMs: sink.timeoutMs,
-    }),
-  );
+  return new InfluxQlClient({
+    url: sink.url,
+    database: sink.database,
+    retentionPolicy: sink.retentionPolicy,
+    credentials,
+    timeoutMs: sink.timeoutMs,
+  });
 }
 
 async function openTools(c: AgentConfig): Promise<AgentTools> {
   switch (c.PFM_SINK) {
-    case 'influxdb':
+    case 'influxdb': {
+      const client = await influxClient();
       return createAgentTools({
-        queries: await influxQueries(),
+        queries: new InfluxDbPeriodQueries(client),
+        // The scheduled forecast's latest run (measurement `forecasts` of the same bucket).
+        forecasts: new InfluxDbForecastStore(client),
         eventsUnavailableReason: EVENTS_ON_EVENTBRIDGE,
         now: Date.now,
       });
+    }
     case 'timestream':
       return createAgentTools({
         queries: new TimestreamQueries({
@@ -64,6 +67,8 @@ async function openTools(c: AgentConfig): Promise<AgentTools> {
           },
         }),
         eventsUnavailableReason: EVENTS_ON_EVENTBRIDGE,
+        forecastsUnavailableReason:
+          'the scheduled forecast writes its rows to Timestream for InfluxDB only; on Timestream for LiveAnalytics run `pfm forecast` against a copy of the history',
         now: Date.now,
       });
     case 'duckdb': {

@@ -15,10 +15,8 @@ import type {
   TimedReading,
 } from './types.js';
 
-export interface InfluxDbForecastStoreOptions {
-  /** InfluxQL on the predictions' bucket (bound parameters, token refresh). */
-  queries: Pick<InfluxQlClient, 'rows'>;
-  /** The sink of the same bucket: the forecast rows go to measurement `forecasts` beside the predictions. */
+export interface InfluxDbForecastSinkOptions {
+  /** The sink of the predictions' bucket: the forecast rows go to measurement `forecasts` beside the predictions. */
   writer: Pick<InfluxDbSink, 'writePoints'>;
   /** The forecast calibration's `aheadProcesses` (stored with the mode notes). */
   aheadProcesses: number;
@@ -33,25 +31,23 @@ const READINGS = Object.values(READING_COLUMNS)
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
 /**
- * The forecaster's store on InfluxDB (Timestream for InfluxDB): each machine's history from the reading fields the
- * prediction points keep, the forecast rows in measurement `forecasts` (one point per machine and run; writing a
- * run again rewrites the same points), and the latest run read back for the deployed agent. Every value a caller
- * supplies is a bound parameter.
+ * The forecaster's reads on InfluxDB (Timestream for InfluxDB): each machine's history from the reading fields the
+ * prediction points keep, and the latest forecast run (measurement `forecasts`) for the deployed agent. Every
+ * value a caller supplies is a bound parameter.
  */
-export class InfluxDbForecastStore implements HistorySource, ForecastSink, ForecastReader {
-  constructor(private readonly options: InfluxDbForecastStoreOptions) {}
+export class InfluxDbForecastStore implements HistorySource, ForecastReader {
+  /** `queries`: InfluxQL on the predictions' bucket (bound parameters, token refresh). */
+  constructor(private readonly queries: Pick<InfluxQlClient, 'rows'>) {}
 
   /** Each machine's readings within the window before its own latest one (at most `maxReadings`), oldest first. */
   async recentHistories(window: HistoryWindow): Promise<MachineHistory[]> {
-    const [lasts = []] = await this.options.queries.rows([
-      `SELECT last("p_any") FROM ${P} GROUP BY "device_id"`,
-    ]);
+    const [lasts = []] = await this.queries.rows([`SELECT last("p_any") FROM ${P} GROUP BY "device_id"`]);
     const lastByDevice = new Map(lasts.map((r) => [String(r.device_id), num(r.time)]));
     if (lastByDevice.size === 0) return [];
     // One request for every machine: from the earliest machine's window start, the latest points per machine
     // (GROUP BY ... LIMIT counts per series), then each machine's own window.
     const from = Math.min(...lastByDevice.values()) - window.historyMs;
-    const [rows = []] = await this.options.queries.rows(
+    const [rows = []] = await this.queries.rows(
       [
         `SELECT "quality_type", ${READINGS} FROM ${P} WHERE time > $from GROUP BY "device_id" ORDER BY time DESC LIMIT $limit`,
       ],
@@ -83,6 +79,22 @@ export class InfluxDbForecastStore implements HistorySource, ForecastSink, Forec
       .map(([deviceId, readings]) => ({ deviceId, readings: readings.sort((a, b) => a.time - b.time) }));
   }
 
+  /** The latest run's points as a fleet forecast (see storedForecast.ts for what is approximated); null when none. */
+  async latestForecast(): Promise<FleetForecast | null> {
+    const [latest = []] = await this.queries.rows([`SELECT last("status") FROM ${F}`]);
+    const time = latest[0]?.time;
+    if (time === undefined || time === null) return null;
+    const [rows = []] = await this.queries.rows([`SELECT * FROM ${F} WHERE time = $t`], {
+      t: new Date(num(time)).toISOString(),
+    });
+    return forecastFromRows(rows);
+  }
+}
+
+/** ForecastSink on InfluxDB: one point per machine at the run's time; writing a run again rewrites the same points. */
+export class InfluxDbForecastSink implements ForecastSink {
+  constructor(private readonly options: InfluxDbForecastSinkOptions) {}
+
   /** One point per machine at the run's time; a point the server refuses fails the call (SINK_REJECTED). */
   async writeForecast(forecast: FleetForecast): Promise<void> {
     const points = forecastPoints(forecast, this.options.aheadProcesses);
@@ -95,16 +107,5 @@ export class InfluxDbForecastStore implements HistorySource, ForecastSink, Forec
         `InfluxDB refused ${refusals.length} forecast point(s), first ${machine}: ${first.reason}`,
       );
     }
-  }
-
-  /** The latest run's points as a fleet forecast (see storedForecast.ts for what is approximated); null when none. */
-  async latestForecast(): Promise<FleetForecast | null> {
-    const [latest = []] = await this.options.queries.rows([`SELECT last("status") FROM ${F}`]);
-    const time = latest[0]?.time;
-    if (time === undefined || time === null) return null;
-    const [rows = []] = await this.options.queries.rows([`SELECT * FROM ${F} WHERE time = $t`], {
-      t: new Date(num(time)).toISOString(),
-    });
-    return forecastFromRows(rows);
   }
 }

@@ -545,6 +545,61 @@ describe('PfmStack: the simulator schedule', () => {
   });
 });
 
+describe('PfmStack: the scheduled forecast', () => {
+  it('runs every 15 minutes by default, in the InfluxDB store network, with the model and the due memory on the state table', () => {
+    const { template } = synth(INFLUX_SETTINGS);
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/forecast/index.handler' },
+      INFLUX_SETTINGS,
+    );
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/forecast/index.handler',
+      Timeout: 300,
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          PFM_SINK: 'influxdb',
+          PFM_MODEL_DIR: '/var/task/model/artifacts',
+          PFM_FORECAST_STATE_TABLE: { Ref: Match.stringLikeRegexp('^DriftStateTable') },
+          PFM_EVENT_BUS: { Ref: Match.stringLikeRegexp('^EventsBus') },
+          PFM_FORECAST_NOTICE_HOURS: '2',
+          PFM_FORECAST_DUE_LEVEL: '0.5',
+          INFLUXDB_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^StoreTokenSecret') },
+        }),
+      },
+    });
+    // MaintenanceDue events reach people through the alerts topic.
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['pfm.forecast'], 'detail-type': ['MaintenanceDue'] },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^Alerts') } })],
+    });
+  });
+
+  it('takes its rate, levels and horizon from the settings, and refuses a run longer than its period', () => {
+    const settings = { ...INFLUX_SETTINGS, forecast: { rateMinutes: 30, dueLevel: 0.6, horizonHours: 12 } };
+    const { template } = synth(settings);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 minutes)' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/forecast/index.handler',
+      Environment: {
+        Variables: Match.objectLike({ PFM_FORECAST_DUE_LEVEL: '0.6', PFM_FORECAST_HORIZON_HOURS: '12' }),
+      },
+    });
+    expect(() => synth({ forecast: { rateMinutes: 2, timeoutSeconds: 300 } })).toThrow(
+      /forecast\.timeoutSeconds: must not exceed rateMinutes x 60 = 120/,
+    );
+  });
+});
+
 describe('PfmStack: the Bedrock agent', () => {
   it('is not created by default', () => {
     synth().template.resourceCountIs('AWS::Bedrock::Agent', 0);

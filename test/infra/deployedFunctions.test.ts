@@ -55,6 +55,7 @@ const HANDLERS = {
   drift: 'processors/drift/index.handler',
   agent: 'processors/agent/index.handler',
   token: 'processors/influxToken/index.handler',
+  forecast: 'processors/forecast/index.handler',
 } as const;
 // 12 machines: the drift monitor scores a scope only with readings from at least 10 devices.
 const READINGS = 240;
@@ -374,6 +375,83 @@ describe.runIf(canRun)(
       const drift = await ask('drift_status', [period]);
       expect(JSON.stringify(drift)).not.toMatch(/"error"/);
       expect(JSON.stringify(drift)).toMatch(/fleet/);
+    });
+
+    it('the scheduled forecast writes a row per machine and one MaintenanceDue for the machine near its limit; the next run sends none', async () => {
+      // Three machines with a history long enough to learn from (the 12 above have 20 readings each: too few).
+      // F-0001 (type L) works at 55 Nm with its wear climbing 2 min a reading: wear x torque reaches the
+      // overstrain limit of its type (11,000 minNm) within the next hour. F-0002 runs a fresh tool at 40 Nm, its wear
+      // climbing 1 min a reading: far from the end of the tool's life within the notice window.
+      const end = Date.now() - 60_000;
+      const history = (deviceId: string, torqueNm: number, startWear: number, wearPerReading: number) =>
+        Array.from({ length: 60 }, (_, i) => ({
+          deviceId,
+          timestamp: end - (59 - i) * 120_000,
+          sequenceNumber: i,
+          firmware: 'fw-1.0',
+          qualityType: 'L' as const,
+          airTemperatureK: 300.1,
+          processTemperatureK: 310.2,
+          rotationalSpeedRpm: 1500,
+          torqueNm,
+          toolWearMin: startWear + wearPerReading * i,
+        }));
+      const readings = [...history('F-0001', 55, 78, 2), ...history('F-0002', 40, 0, 1)];
+      const batch = readings.map((r, i) => kinesisRecord(encodeReading(r), String(20_000 + i), r.deviceId));
+      expect(await inference.result({ Records: batch })).toEqual({ batchItemFailures: [] });
+
+      const forecast = await start(HANDLERS.forecast);
+      const before = eventBridge.events.length;
+      const first = (await forecast.result({ scheduledTime: new Date().toISOString() })) as {
+        machines: number;
+        forecast: number;
+        notEnoughData: number;
+        due: string[];
+        maintenanceDueEvents: string[];
+      };
+      expect(first).toMatchObject({ machines: 14, forecast: 2, notEnoughData: 12 });
+      expect(first.due).toEqual(['F-0001']);
+      expect(first.maintenanceDueEvents).toEqual(['F-0001:tool-0']);
+      const sent = eventBridge.events.slice(before);
+      expect(sent.map((e) => [e.source, e.detailType, e.detail.deviceId])).toEqual([
+        ['pfm.forecast', 'MaintenanceDue', 'F-0001'],
+      ]);
+      expect(sent[0]?.detail).toMatchObject({
+        leadingMode: 'OSF',
+        recommendation: { action: 'replace_tool' },
+      });
+      expect(await bucketCount('SELECT count("status") AS n FROM "forecasts"')).toBe(14);
+
+      // The next scheduled run: the same machines, still due, already notified for this tool.
+      const second = (await forecast.result({ scheduledTime: new Date().toISOString() })) as typeof first;
+      expect(second.due).toEqual(['F-0001']);
+      expect(second.maintenanceDueEvents).toEqual([]);
+      expect(eventBridge.events.length).toBe(before + 1);
+      expect(await bucketCount('SELECT count("status") AS n FROM "forecasts"')).toBe(28);
+    });
+
+    it("the agent's maintenance_plan answers from the stored forecast rows", async () => {
+      const agent = await start(HANDLERS.agent);
+      const answer = (await agent.result({
+        messageVersion: '1.0',
+        agent: { name: 'pfm-maintenance', id: 'AGENT12345', alias: 'ALIAS12345', version: '1' },
+        actionGroup: 'fleet',
+        function: 'maintenance_plan',
+        parameters: [{ name: 'within_hours', type: 'integer', value: '2' }],
+        inputText: 'what should we service before the night shift?',
+        sessionId: 'session-2',
+        sessionAttributes: {},
+        promptSessionAttributes: {},
+      })) as { response: { functionResponse: { responseBody: { TEXT: { body: string } } } } };
+      const plan = JSON.parse(answer.response.functionResponse.responseBody.TEXT.body) as {
+        available: boolean;
+        machines: { machine: string; leadingMode: string; action: { do: string } | null }[];
+        notEnoughData: unknown[];
+      };
+      expect(plan.available).toBe(true);
+      expect(plan.machines.map((m) => m.machine)).toEqual(['F-0001']);
+      expect(plan.machines[0]).toMatchObject({ leadingMode: 'OSF', action: { do: 'replace the tool now' } });
+      expect(plan.notEnoughData.length).toBeGreaterThan(0);
     });
   },
 );

@@ -53,6 +53,7 @@ const RETAINED_ON_PURPOSE: Record<string, string[]> = {
     'AWS::S3::Bucket StoreRejectedRecords',
     'AWS::Timestream::Database StoreDatabase',
     'AWS::Timestream::Table StoreDriftTable',
+    'AWS::Timestream::Table StoreForecastsTable',
     'AWS::Timestream::Table StorePredictionsTable',
     'AWS::Timestream::Table StoreQuarantineTable',
   ],

@@ -34,6 +34,8 @@ const CASES: [string, PfmStackSettings, Record<string, string[]>][] = [
       'AWS::Timestream::Database': ['StoreDatabase0BD65C62'],
       'AWS::Timestream::Table': [
         'StoreDriftTable319066D6',
+        // The forecast rows (new with the scheduled forecast).
+        'StoreForecastsTable69F752CF',
         'StorePredictionsTableCEA272C2',
         'StoreQuarantineTable389FEDAA',
       ],

@@ -54,32 +54,47 @@ describe('resource policies: every service principal is bound to its source', ()
     expect(kinds(FULL_SETTINGS).has('AWS::Lambda::Permission')).toBe(true);
   });
 
-  it('admits EventBridge to the retraining queue, the alerts topic and the rule DLQ for the retraining rule only', () => {
+  it('admits EventBridge to the retraining queue for the retraining rule only, to the alerts topic and the rule DLQ for the two rules only', () => {
     const { template } = synth();
-    const rule = Object.keys(template.findResources('AWS::Events::Rule'))[0] as string;
-    const ruleArn = { 'Fn::GetAtt': [rule, 'Arn'] };
+    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    const retraining = rules.find((id) => id.startsWith('EventsRetrainingRule')) as string;
+    const maintenance = rules.find((id) => id.startsWith('EventsMaintenanceDueRule')) as string;
+    expect([retraining, maintenance].every(Boolean)).toBe(true);
+    const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
     const eventGrants = rowsOf({}).filter(
       (r) => r.principal === 'service:events.amazonaws.com' && r.type !== 'AWS::KMS::Key',
     );
     expect(eventGrants.map((r) => r.type).sort()).toEqual([
       'AWS::SNS::TopicPolicy',
+      'AWS::SNS::TopicPolicy',
+      'AWS::SQS::QueuePolicy',
       'AWS::SQS::QueuePolicy',
       'AWS::SQS::QueuePolicy',
     ]);
+    const sources: Record<string, string[]> = {};
     for (const type of ['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy']) {
       for (const [, policy] of Object.entries(template.findResources(type))) {
         const document = (policy.Properties.PolicyDocument ?? {}) as {
-          Statement: { Principal?: { Service?: string }; Action: unknown; Condition?: unknown }[];
+          Statement: { Principal?: { Service?: string }; Action: string; Condition?: unknown }[];
         };
         for (const s of document.Statement.filter((s) => s.Principal?.Service === 'events.amazonaws.com')) {
           expect(s.Action).toMatch(/^(sqs:SendMessage|sns:Publish)$/);
+          const rule =
+            s.Condition && JSON.stringify(s.Condition).includes(maintenance) ? maintenance : retraining;
           expect(s.Condition).toEqual({
-            ArnEquals: { 'aws:SourceArn': ruleArn },
+            ArnEquals: { 'aws:SourceArn': arn(rule) },
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           });
+          sources[s.Action] = [
+            ...(sources[s.Action] ?? []),
+            rule === maintenance ? 'maintenance' : 'retraining',
+          ];
         }
       }
     }
+    // The topic hears both rules; the queues: the retraining queue the retraining rule, the rule DLQ both.
+    expect(sources['sns:Publish']?.sort()).toEqual(['maintenance', 'retraining']);
+    expect(sources['sqs:SendMessage']?.sort()).toEqual(['maintenance', 'retraining', 'retraining']);
   });
 
   it('lets services use the key only for this account (queues) or for data keys of the alerts topic', () => {

@@ -6,7 +6,10 @@ import { maintenancePlan } from '../../../processors/agent/tools/maintenancePlan
 import type { AgentToolDeps } from '../../../processors/agent/types.js';
 import { createForecastCore } from '../../../processors/forecast/core.js';
 import { DuckDbHistorySource } from '../../../processors/forecast/DuckDbHistorySource.js';
-import { InfluxDbForecastStore } from '../../../processors/forecast/InfluxDbForecastStore.js';
+import {
+  InfluxDbForecastSink,
+  InfluxDbForecastStore,
+} from '../../../processors/forecast/InfluxDbForecastStore.js';
 import type { FleetForecast, MachineForecast } from '../../../processors/forecast/types.js';
 import { InfluxDbSink } from '../../../processors/sinks/InfluxDbSink.js';
 import { InfluxQlClient } from '../../../processors/store/InfluxQlClient.js';
@@ -28,14 +31,8 @@ const influx = useInfluxServer();
 let dir: string;
 let duck: DuckDbStore;
 let store: InfluxDbForecastStore;
+let rows: InfluxDbForecastSink;
 let emptyStore: InfluxDbForecastStore;
-
-const storeOn = (database: string) =>
-  new InfluxDbForecastStore({
-    queries: new InfluxQlClient({ url: influx.server.url, database }),
-    writer: new InfluxDbSink({ url: influx.server.url, database }),
-    aheadProcesses: identityCalibration.aheadProcesses,
-  });
 
 /** A fleet forecast as the core computes it: two machines heading for their tool's end, one without enough history. */
 async function computed(generatedAt: number): Promise<FleetForecast> {
@@ -76,11 +73,17 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pfm-influx-forecast-'));
   duck = await openDuckDbStore(join(dir, 'pfm.duckdb'));
   const database = await influx.freshDatabase();
-  const rows = fleetRows();
-  await new InfluxDbSink({ url: influx.server.url, database }).writePredictions(rows);
-  await duck.predictionSink.writePredictions(rows);
-  store = storeOn(database);
-  emptyStore = storeOn(await influx.freshDatabase());
+  const predictions = fleetRows();
+  await new InfluxDbSink({ url: influx.server.url, database }).writePredictions(predictions);
+  await duck.predictionSink.writePredictions(predictions);
+  store = new InfluxDbForecastStore(new InfluxQlClient({ url: influx.server.url, database }));
+  rows = new InfluxDbForecastSink({
+    writer: new InfluxDbSink({ url: influx.server.url, database }),
+    aheadProcesses: identityCalibration.aheadProcesses,
+  });
+  emptyStore = new InfluxDbForecastStore(
+    new InfluxQlClient({ url: influx.server.url, database: await influx.freshDatabase() }),
+  );
 });
 afterAll(async () => {
   await duck.close();
@@ -109,9 +112,9 @@ describe('InfluxDbForecastStore against influxd', () => {
     expect(await emptyStore.latestForecast()).toBeNull();
     const older = await computed(Date.UTC(2026, 5, 1, 6, 5));
     const latest = await computed(Date.UTC(2026, 5, 1, 6, 20));
-    await store.writeForecast(older);
-    await store.writeForecast(latest);
-    await store.writeForecast(latest); // a retried run rewrites the same points
+    await rows.writeForecast(older);
+    await rows.writeForecast(latest);
+    await rows.writeForecast(latest); // a retried run rewrites the same points
     const back = await store.latestForecast();
     if (back === null) throw new Error('no forecast read back');
     expect(back.generatedAt).toBe(latest.generatedAt);
