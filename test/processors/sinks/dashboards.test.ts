@@ -4,6 +4,7 @@ import { FAILURE_MODES } from '../../../processors/inference/types.js';
 import {
   ALL_SERIES,
   DRIFT_SERIES,
+  FORECAST_SERIES,
   PREDICTION_SERIES,
   QUARANTINE_SERIES,
   type SeriesSchema,
@@ -129,6 +130,8 @@ describe('Grafana dashboards', () => {
       'Quarantine by stage and code',
       'Drift: PSI by feature',
       'Drift: latest state by feature',
+      'Maintenance due',
+      'Forecast: probability of a failure within the notice window',
     ]);
   });
 
@@ -136,6 +139,7 @@ describe('Grafana dashboards', () => {
     expect(defaultOf('predictions_table')).toBe(PREDICTION_SERIES.timestreamTable);
     expect(defaultOf('quarantine_table')).toBe(QUARANTINE_SERIES.timestreamTable);
     expect(defaultOf('drift_table')).toBe(DRIFT_SERIES.timestreamTable);
+    expect(defaultOf('forecast_table')).toBe(FORECAST_SERIES.timestreamTable);
   });
 
   it('Timestream queries name only tables, measure names, measures and dimensions the sinks write', () => {
@@ -260,9 +264,35 @@ describe.skipIf(skipInflux)('the InfluxDB dashboard on a real InfluxDB 1.x serve
         DRIFT_SERIES,
       ),
     );
+    // Two forecast runs of two machines (as the scheduled forecast writes them): M-0001 due in both, M-0002 due in
+    // the older run only (its tool was replaced in between).
+    const forecastLines = [20 * 60_000, 5 * 60_000].flatMap((ago) =>
+      ['M-0001', 'M-0002'].map((device, i) => {
+        const isDue = i === 0 || ago > 10 * 60_000;
+        return toLine(
+          {
+            time: Date.now() - ago,
+            dimensions: { device_id: device, quality_type: 'L' },
+            measures: {
+              status: 'ok',
+              notice_probability: isDue ? 0.7 : 0.1,
+              ...(isDue
+                ? {
+                    due_at: Date.now() + 30 * 60_000,
+                    leading_mode: 'TWF',
+                    recommended_action: 'replace_tool',
+                  }
+                : {}),
+              tool_wear_min: 200,
+            },
+          },
+          FORECAST_SERIES,
+        );
+      }),
+    );
     const res = await fetch(`${server.server.url}/write?db=${db}&precision=ms`, {
       method: 'POST',
-      body: driftLines.join('\n'),
+      body: [...driftLines, ...forecastLines].join('\n'),
     });
     expect(res.status).toBe(204);
 
@@ -277,6 +307,17 @@ describe.skipIf(skipInflux)('the InfluxDB dashboard on a real InfluxDB 1.x serve
       const series = await server.server.query(substitute(String(target.query)), db);
       expect(series.length, `${panel} / ${target.refId}`).toBeGreaterThan(0);
     }
+    // The due table shows each machine's latest run as one point: a machine not due has no due time there, even
+    // though an earlier run's point of it had one (a selector with other fields reads them from its own point).
+    const due = targets(dashboard).find((t) => t.panel === 'Maintenance due')?.target as Target;
+    const [byDevice = []] = [await server.server.query(substitute(String(due.query)), db)];
+    const cell = (device: string, column: string) => {
+      const s = byDevice.find((x) => x.tags?.device_id === device);
+      return s?.values[0]?.[s.columns.indexOf(column)];
+    };
+    expect(cell('M-0001', 'leading_mode')).toBe('TWF');
+    expect(cell('M-0002', 'due_at')).toBeNull();
+    expect(cell('M-0002', 'p_notice')).toBe(0.1);
     for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) {
       const series = await server.server.query(substitute(v.query), db);
       expect(series[0]?.values.length, v.name).toBe(20);
