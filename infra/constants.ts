@@ -1,6 +1,6 @@
-import { FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE } from '../processors/forecast/constants.js';
 import { DRIFT_EVENT_SOURCE } from '../processors/drift/constants.js';
 import type { DriftDetailType } from '../processors/drift/types.js';
+import { FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE } from '../processors/forecast/constants.js';
 import {
   DRIFT_SERIES,
   FORECAST_SERIES,
@@ -34,9 +34,8 @@ export function resourceNames(prefix: string = DEFAULT_NAME_PREFIX) {
 export type ResourceNames = ReturnType<typeof resourceNames>;
 
 /** EventBridge `source` of the drift monitor's events (the monitor's own constant). */
-export { DRIFT_EVENT_SOURCE };
 /** EventBridge `source` and detail-type of the forecaster's maintenance-due events (the forecaster's own constants). */
-export { FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE };
+export { DRIFT_EVENT_SOURCE, FORECAST_EVENT_SOURCE, MAINTENANCE_DUE_DETAIL_TYPE };
 /** The drift monitor's detail-types that should reach the retraining queue and the alerts topic. */
 export const RETRAINING_DETAIL_TYPES = [
   'ModelRetrainingRecommended',

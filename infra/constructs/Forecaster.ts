@@ -37,7 +37,8 @@ export class Forecaster extends Construct {
     this.fn = new PfmFunction(this, 'Handler', {
       entry: LAMBDA_ENTRIES.forecast,
       serviceName: SERVICE_NAMES.forecast,
-      description: "Forecasts each machine's next hours; forecast rows to the store, MaintenanceDue events to the bus",
+      description:
+        "Forecasts each machine's next hours; forecast rows to the store, MaintenanceDue events to the bus",
       memoryMb: s.memoryMb,
       timeoutSeconds: s.timeoutSeconds,
       reservedConcurrency: s.reservedConcurrency,
