@@ -45,8 +45,7 @@ export class PfmStack extends Stack {
   readonly driftState: DriftStateTable;
   readonly drift: StreamProcessor;
   readonly simulator: FleetSimulator;
-  /** The scheduled forecast; undefined on Timestream for LiveAnalytics, which it does not read yet. */
-  readonly forecaster: Forecaster | undefined;
+  readonly forecaster: Forecaster;
   readonly agent: MaintenanceAgent | undefined;
   readonly alarms: PipelineAlarms;
 
@@ -91,15 +90,12 @@ export class PfmStack extends Stack {
       store,
     });
     this.simulator = new FleetSimulator(this, 'Simulator', { stream, settings: config.simulator });
-    this.forecaster =
-      store.kind === 'influxdb'
-        ? new Forecaster(this, 'Forecast', {
-            settings: config.forecast,
-            store,
-            bus: this.events.bus,
-            state: this.driftState,
-          })
-        : undefined;
+    this.forecaster = new Forecaster(this, 'Forecast', {
+      settings: config.forecast,
+      store,
+      bus: this.events.bus,
+      state: this.driftState,
+    });
     this.agent = config.agent.enabled
       ? new MaintenanceAgent(this, 'Agent', { settings: config.agent, store })
       : undefined;
@@ -126,7 +122,7 @@ export class PfmStack extends Stack {
       streamFunctions: { Inference: this.inference.fn, Drift: this.drift.fn },
       functions: {
         Simulator: this.simulator.fn,
-        ...(this.forecaster ? { Forecast: this.forecaster.fn } : {}),
+        Forecast: this.forecaster.fn,
         ...(this.agent ? { Agent: this.agent.fn } : {}),
         // A failed rotation leaves the current token in place: an alarm says so before it matters.
         ...(this.store instanceof InfluxDbStore ? { InfluxToken: this.store.tokenFunction } : {}),

@@ -56,10 +56,10 @@ export class MaintenanceAgent extends Construct {
       memoryMb: 512,
       timeoutSeconds: 30,
       reservedConcurrency: props.settings.reservedConcurrency,
-      environment: { ...props.store.environment },
+      environment: { ...props.store.environment, ...props.store.forecastEnvironment },
       ...props.store.placement,
     });
-    props.store.grantRead(this.fn, ['predictions', 'quarantine', 'drift']);
+    props.store.grantRead(this.fn, ['predictions', 'quarantine', 'drift', 'forecasts']);
 
     this.role = new iam.Role(this, 'AgentRole', {
       description: 'Bedrock agent service role (model invocation)',

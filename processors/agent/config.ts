@@ -11,6 +11,8 @@ const schema = z
     TIMESTREAM_TABLE: timestreamName.optional(),
     TIMESTREAM_QUARANTINE_TABLE: timestreamName.optional(),
     TIMESTREAM_DRIFT_TABLE: timestreamName.optional(),
+    /** The scheduled forecast's table (maintenance_plan). */
+    TIMESTREAM_FORECAST_TABLE: timestreamName.optional(),
     /** A Timestream Query endpoint (tests, VPC endpoints); unset, the SDK discovers one. */
     TIMESTREAM_QUERY_ENDPOINT: z.url().optional(),
   })

@@ -7,6 +7,7 @@ import { createObservability, instrument } from '../../kernel/observability.js';
 import { readInferenceConfig } from '../config.js';
 import { EVENT_LOG_FILE } from '../events/LocalEventLog.js';
 import { InfluxDbForecastStore } from '../forecast/InfluxDbForecastStore.js';
+import { TimestreamForecastStore } from '../forecast/TimestreamForecastStore.js';
 import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { STORE_FILE } from '../store/constants.js';
 import { InfluxDbPeriodQueries } from '../store/InfluxDbPeriodQueries.js';
@@ -53,24 +54,31 @@ async function openTools(c: AgentConfig): Promise<AgentTools> {
         now: Date.now,
       });
     }
-    case 'timestream':
+    case 'timestream': {
+      const queries = new TimestreamQueries({
+        client: createTimestreamQueryClient(
+          c.TIMESTREAM_QUERY_ENDPOINT ? { endpoint: c.TIMESTREAM_QUERY_ENDPOINT } : {},
+        ),
+        database: c.TIMESTREAM_DATABASE as string,
+        tables: {
+          ...(c.TIMESTREAM_TABLE ? { predictions: c.TIMESTREAM_TABLE } : {}),
+          ...(c.TIMESTREAM_QUARANTINE_TABLE ? { quarantine: c.TIMESTREAM_QUARANTINE_TABLE } : {}),
+          ...(c.TIMESTREAM_DRIFT_TABLE ? { drift: c.TIMESTREAM_DRIFT_TABLE } : {}),
+        },
+      });
       return createAgentTools({
-        queries: new TimestreamQueries({
-          client: createTimestreamQueryClient(
-            c.TIMESTREAM_QUERY_ENDPOINT ? { endpoint: c.TIMESTREAM_QUERY_ENDPOINT } : {},
-          ),
+        queries,
+        // The scheduled forecast's latest run (table `forecasts` of the same database).
+        forecasts: new TimestreamForecastStore({
+          queries,
           database: c.TIMESTREAM_DATABASE as string,
-          tables: {
-            ...(c.TIMESTREAM_TABLE ? { predictions: c.TIMESTREAM_TABLE } : {}),
-            ...(c.TIMESTREAM_QUARANTINE_TABLE ? { quarantine: c.TIMESTREAM_QUARANTINE_TABLE } : {}),
-            ...(c.TIMESTREAM_DRIFT_TABLE ? { drift: c.TIMESTREAM_DRIFT_TABLE } : {}),
-          },
+          ...(c.TIMESTREAM_TABLE ? { predictionsTable: c.TIMESTREAM_TABLE } : {}),
+          ...(c.TIMESTREAM_FORECAST_TABLE ? { forecastTable: c.TIMESTREAM_FORECAST_TABLE } : {}),
         }),
         eventsUnavailableReason: EVENTS_ON_EVENTBRIDGE,
-        forecastsUnavailableReason:
-          'the scheduled forecast writes its rows to Timestream for InfluxDB only; on Timestream for LiveAnalytics run `pfm forecast` against a copy of the history',
         now: Date.now,
       });
+    }
     case 'duckdb': {
       // Imported on demand: the native DuckDB binding has no business in a Lambda that reads Timestream.
       const { openDuckDbStore } = await import('../store/openDuckDbStore.js');

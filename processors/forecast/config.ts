@@ -31,6 +31,9 @@ const forecastEnvSchema = z
     PFM_SINK: z.enum(SINK_KINDS).default('duckdb'),
     PFM_DATA_DIR: nonEmptyText.default('/tmp/pfm-data'),
     TIMESTREAM_DATABASE: timestreamName.optional(),
+    /** The predictions table the history is read from, and the table the forecast rows go to. */
+    TIMESTREAM_TABLE: timestreamName.optional(),
+    TIMESTREAM_FORECAST_TABLE: timestreamName.optional(),
     /** A Timestream Query endpoint (tests, VPC endpoints); unset, the SDK discovers one. */
     TIMESTREAM_QUERY_ENDPOINT: z.url().optional(),
     /** The table (pk/sk) the due memory is kept in, under its own key: the drift state table in the stack. */

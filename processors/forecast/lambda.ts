@@ -9,8 +9,12 @@ import { readInferenceConfig } from '../config.js';
 import { EventBridgePublisher } from '../events/EventBridgePublisher.js';
 import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { InfluxDbSink } from '../sinks/InfluxDbSink.js';
+import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
+import { createTimestreamWriteClient } from '../sinks/timestreamClient.js';
 import { STORE_FILE } from '../store/constants.js';
 import { InfluxQlClient } from '../store/InfluxQlClient.js';
+import { createTimestreamQueryClient } from '../store/queries/timestreamQueryClient.js';
+import { TimestreamQueries } from '../store/TimestreamQueries.js';
 import { forecastSettingsFrom, readForecastConfig } from './config.js';
 import { DEFAULT_HISTORY_READINGS } from './constants.js';
 import { runForecastCycle } from './cycle.js';
@@ -19,6 +23,7 @@ import { FileDueStateStore } from './FileDueStateStore.js';
 import { createForecaster } from './forecaster.js';
 import { InfluxDbForecastSink, InfluxDbForecastStore } from './InfluxDbForecastStore.js';
 import { loadCalibration } from './loadCalibration.js';
+import { TimestreamForecastSink, TimestreamForecastStore } from './TimestreamForecastStore.js';
 import type { DueStateStore, ForecastSink, HistorySource } from './types.js';
 
 // Wired once per execution environment: the model, the calibration shipped with the forecaster, the store.
@@ -57,11 +62,26 @@ async function openStore(): Promise<{ history: HistorySource; sink: ForecastSink
       });
       return { history, sink: rows };
     }
-    case 'timestream':
-      throw new PfmError(
-        'CONFIG_INVALID',
-        'invalid forecast configuration: PFM_SINK: the scheduled forecast does not read Timestream for LiveAnalytics yet (influxdb or duckdb)',
-      );
+    case 'timestream': {
+      const database = config.TIMESTREAM_DATABASE as string;
+      const queries = new TimestreamQueries({
+        client: createTimestreamQueryClient(
+          config.TIMESTREAM_QUERY_ENDPOINT ? { endpoint: config.TIMESTREAM_QUERY_ENDPOINT } : {},
+        ),
+        database,
+      });
+      const history = new TimestreamForecastStore({
+        queries,
+        database,
+        ...(config.TIMESTREAM_TABLE ? { predictionsTable: config.TIMESTREAM_TABLE } : {}),
+      });
+      const rows = new TimestreamForecastSink({
+        writer: new TimestreamWriter({ client: createTimestreamWriteClient(), database }),
+        ...(config.TIMESTREAM_FORECAST_TABLE ? { table: config.TIMESTREAM_FORECAST_TABLE } : {}),
+        aheadProcesses: calibration.aheadProcesses,
+      });
+      return { history, sink: rows };
+    }
     case 'duckdb': {
       // Imported on demand: the native DuckDB binding has no business in a Lambda that reads InfluxDB. The embedded
       // store keeps no forecast rows: the local dashboard and CLI compute the forecast when asked.

@@ -584,6 +584,40 @@ describe('PfmStack: the scheduled forecast', () => {
     });
   });
 
+  it('on Timestream for LiveAnalytics: reads the predictions table and writes the forecasts table, nothing else', () => {
+    const { template } = synth(TIMESTREAM_SETTINGS);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'processors/forecast/index.handler',
+      Environment: {
+        Variables: Match.objectLike({ PFM_SINK: 'timestream', TIMESTREAM_FORECAST_TABLE: 'forecasts' }),
+      },
+    });
+    const fn = logicalIdOf(
+      'AWS::Lambda::Function',
+      { Handler: 'processors/forecast/index.handler' },
+      TIMESTREAM_SETTINGS,
+    );
+    const fnProps = template.findResources('AWS::Lambda::Function')[fn]?.Properties as {
+      Role: { 'Fn::GetAtt': string[] };
+    };
+    const role = fnProps.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+      .flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const onTables = (action: string) =>
+      statements
+        .filter((st) => [st.Action].flat().includes(action))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => JSON.stringify(r));
+    expect(onTables('timestream:WriteRecords')).toEqual([expect.stringContaining('StoreForecastsTable')]);
+    expect(onTables('timestream:Select').sort()).toEqual([
+      expect.stringContaining('StoreForecastsTable'),
+      expect.stringContaining('StorePredictionsTable'),
+    ]);
+  });
+
   it('takes its rate, levels and horizon from the settings, and refuses a run longer than its period', () => {
     const settings = { ...INFLUX_SETTINGS, forecast: { rateMinutes: 30, dueLevel: 0.6, horizonHours: 12 } };
     const { template } = synth(settings);

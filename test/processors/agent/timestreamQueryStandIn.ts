@@ -253,6 +253,59 @@ export class TimestreamQueryStandIn {
   }
 
   /**
+   * Stores what a sink wrote to the Timestream Write stand-in into table `table` as LiveAnalytics would hold it:
+   * the table and each column created by the first record that carries it (measure_name, time, the dimensions,
+   * one column per measure of a multi-measure record, typed by its MeasureValueType).
+   */
+  async loadSeries(table: string, records: readonly WrittenRecord[]): Promise<void> {
+    const target = `"${this.options.database}"."${table}"`;
+    const types: Record<string, string> = {
+      DOUBLE: 'DOUBLE',
+      BIGINT: 'BIGINT',
+      VARCHAR: 'VARCHAR',
+      BOOLEAN: 'BOOLEAN',
+    };
+    await this.db.run(`CREATE TABLE IF NOT EXISTS ${target} (measure_name VARCHAR, time TIMESTAMP)`);
+    const columns = async () =>
+      new Set(
+        (
+          await this.db.runAndReadAll(
+            `SELECT column_name FROM information_schema.columns WHERE table_schema = '${this.options.database}' AND table_name = '${table}'`,
+          )
+        )
+          .getRowObjectsJson()
+          .map((c) => String(c.column_name)),
+      );
+    for (const r of records) {
+      const known = await columns();
+      const values: Record<string, string | number | boolean> = { ...r.dimensions };
+      for (const name of Object.keys(r.dimensions)) {
+        if (!known.has(name)) await this.db.run(`ALTER TABLE ${target} ADD COLUMN "${name}" VARCHAR`);
+      }
+      for (const [name, m] of Object.entries(r.measures)) {
+        if (!known.has(name))
+          await this.db.run(`ALTER TABLE ${target} ADD COLUMN "${name}" ${types[m.type] ?? 'VARCHAR'}`);
+        values[name] =
+          m.type === 'DOUBLE' || m.type === 'BIGINT'
+            ? Number(m.value)
+            : m.type === 'BOOLEAN'
+              ? m.value === 'true'
+              : m.value;
+      }
+      const names = Object.keys(values);
+      await this.db.run(
+        `INSERT INTO ${target} (measure_name, time, ${names.map((c) => `"${c}"`).join(', ')})
+         VALUES ($measure_name, epoch_ms($time::BIGINT), ${names.map((_, i) => `$v${i}`).join(', ')})`,
+        {
+          measure_name: r.measureName,
+          time: r.time,
+          ...Object.fromEntries(names.map((c, i) => [`v${i}`, values[c] ?? null])),
+        } as Record<string, string | number | boolean | null>,
+      );
+    }
+  }
+
+  /**
    * Removes columns, as a fresh table that no record has written them to yet (LiveAnalytics creates a column with
    * the first record that carries it). Call after the put* calls: those insert every column.
    */

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maintenancePlan } from '../../../processors/agent/tools/maintenancePlan.js';
 import type { AgentToolDeps } from '../../../processors/agent/types.js';
-import { createForecastCore } from '../../../processors/forecast/core.js';
 import { DuckDbHistorySource } from '../../../processors/forecast/DuckDbHistorySource.js';
 import {
   InfluxDbForecastSink,
@@ -16,15 +15,7 @@ import { InfluxQlClient } from '../../../processors/store/InfluxQlClient.js';
 import { type DuckDbStore, openDuckDbStore } from '../../../processors/store/openDuckDbStore.js';
 import { useInfluxServer } from '../../helpers/influxServer.js';
 import { fleetRows } from '../agent/fixtures.js';
-import {
-  fakeModel,
-  fakeScorer,
-  HOUR,
-  identityCalibration,
-  MINUTE,
-  machineHistory,
-  testSettings,
-} from './fixtures.js';
+import { computedFleetForecast, HOUR, identityCalibration, MINUTE } from './fixtures.js';
 
 // The real influxd (Debian's 1.x: the InfluxQL engine and 1.x /query and /write APIs Timestream for InfluxDB serves).
 const influx = useInfluxServer();
@@ -34,40 +25,7 @@ let store: InfluxDbForecastStore;
 let rows: InfluxDbForecastSink;
 let emptyStore: InfluxDbForecastStore;
 
-/** A fleet forecast as the core computes it: two machines heading for their tool's end, one without enough history. */
-async function computed(generatedAt: number): Promise<FleetForecast> {
-  const end = Date.UTC(2026, 5, 1, 6);
-  const core = createForecastCore({
-    scorer: fakeScorer({ twfWear: 230 }),
-    model: fakeModel,
-    calibration: identityCalibration,
-    settings: {
-      ...testSettings,
-      stepMs: 10 * MINUTE,
-      reportHorizonsMs: [30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR],
-    },
-    now: () => generatedAt,
-  });
-  return core.forecast([
-    machineHistory({
-      deviceId: 'M-0001',
-      readings: 200,
-      startWear: 0,
-      wearPerReading: 1,
-      replaceAt: 240,
-      endTime: end,
-    }),
-    machineHistory({
-      deviceId: 'M-0002',
-      readings: 120,
-      startWear: 100,
-      wearPerReading: 1,
-      endTime: end,
-      qualityType: 'M',
-    }),
-    machineHistory({ deviceId: 'M-0003', readings: 4, endTime: end }),
-  ]);
-}
+const computed = (generatedAt: number) => computedFleetForecast(generatedAt, Date.UTC(2026, 5, 1, 6));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pfm-influx-forecast-'));

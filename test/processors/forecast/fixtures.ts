@@ -1,7 +1,9 @@
 import { FEATURE_NAMES } from '../../../model/features.js';
 import type { Scorer } from '../../../model/types.js';
 import { DEFAULT_FORECAST_SETTINGS } from '../../../processors/forecast/constants.js';
+import { createForecastCore } from '../../../processors/forecast/core.js';
 import type {
+  FleetForecast,
   ForecastCalibration,
   ForecastSettings,
   MachineHistory,
@@ -125,4 +127,38 @@ export function machineHistory(options: {
     if (options.replaceAt !== undefined && wear > options.replaceAt) wear = 0;
   }
   return { deviceId: options.deviceId ?? 'M-0001', readings };
+}
+
+/** A fleet forecast as the core computes it: two machines heading for their tool's end, one without enough history. */
+export async function computedFleetForecast(generatedAt: number, end: number): Promise<FleetForecast> {
+  const core = createForecastCore({
+    scorer: fakeScorer({ twfWear: 230 }),
+    model: fakeModel,
+    calibration: identityCalibration,
+    settings: {
+      ...testSettings,
+      stepMs: 10 * MINUTE,
+      reportHorizonsMs: [30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR],
+    },
+    now: () => generatedAt,
+  });
+  return core.forecast([
+    machineHistory({
+      deviceId: 'M-0001',
+      readings: 200,
+      startWear: 0,
+      wearPerReading: 1,
+      replaceAt: 240,
+      endTime: end,
+    }),
+    machineHistory({
+      deviceId: 'M-0002',
+      readings: 120,
+      startWear: 100,
+      wearPerReading: 1,
+      endTime: end,
+      qualityType: 'M',
+    }),
+    machineHistory({ deviceId: 'M-0003', readings: 4, endTime: end }),
+  ]);
 }
