@@ -20,12 +20,12 @@ import {
 } from './faultRig.js';
 
 // Fault injection on real processes: `pfm consume` (a child process) and kinesis-local (a child process with its data
-// on disk) are killed with SIGKILL, or GetRecords is throttled by a loopback proxy, while 20,000 readings are consumed.
+// on disk) are killed with SIGKILL, or GetRecords is throttled by a loopback proxy, while 10,000 readings are consumed.
 // Each run must end with every record put stored exactly once (readings scored, poison quarantined), counted per
 // record identity over every row of the store (no DISTINCT, no primary key doing the counting), and the run's own
 // summary must say so. PFM_FAULT_SEED reproduces a run's random kill points.
 
-const READINGS = 20_000;
+const READINGS = 10_000;
 const POISON_RATE = 0.005;
 const SHARDS = 8;
 const SEED = Number(process.env.PFM_FAULT_SEED ?? Date.now() % 1_000_000);
@@ -101,7 +101,7 @@ async function expectExactlyOnce(dataDir: string, stdout: string): Promise<void>
   });
 }
 
-describe('fault injection: 20,000 readings through pfm consume', () => {
+describe(`fault injection: ${READINGS.toLocaleString('en-US')} readings through pfm consume`, () => {
   it('SIGKILL of pfm consume at 10 random points, restarted each time: every reading stored or quarantined exactly once', async () => {
     const dataDir = tempDir('pfm-faults-consumer-');
     const checkpoints = join(dataDir, 'checkpoints.json');
@@ -111,7 +111,7 @@ describe('fault injection: 20,000 readings through pfm consume', () => {
       const before = progress(checkpoints);
       // A random point: some records into this run, then a random pause, so the kill can land while a batch is
       // read, scored, stored or checkpointed.
-      const target = before + between(1, 1_600);
+      const target = before + between(1, 600);
       const run = startConsume(args);
       const exitedEarly = run.exited.then((code) => {
         throw new Error(`pfm consume exited (${code}) before kill ${kill}: ${run.stderr()}`);
@@ -176,7 +176,7 @@ describe('fault injection: 20,000 readings through pfm consume', () => {
       '--engine-patience',
       '5m',
     ]);
-    const target = between(2_000, 8_000);
+    const target = between(1_000, 3_000);
     await waitFor(() => progress(checkpoints) >= target, `${target} records handled`, 120_000);
     // Between two of the engine's writes of its data file, so the kill does not cut the file short.
     await afterDataFileWrite(join(persistDir, KINESIS_LOCAL_DATA_FILE));
