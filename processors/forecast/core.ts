@@ -136,28 +136,37 @@ export function createForecastCore(deps: ForecastCoreDeps): ForecastCore {
         for (let b = first; b < last; b++) {
           const scenario = scenarios[Math.floor(b / plans.length)] as Scenario;
           const plan = plans[b % plans.length] as MachinePlan;
-          rows += writeProjectedRows(
+          const start = rows * featureCount;
+          const written = writeProjectedRows(
             plan,
             scenario,
             shape,
             settings.loadReduction,
             x,
-            rows * featureCount,
+            start,
             featureCount,
           );
+          // Scaled block by block, while the block is still in the cache.
+          scaleInPlace(x.subarray(start, start + written * featureCount), written, model.scaler);
+          rows += written;
         }
-        scaleInPlace(x, rows, model.scaler);
         const probs = await deps.scorer.score(x.subarray(0, rows * featureCount), rows);
         scorerRuns++;
         rowsScored += rows;
+        // Each cell (path, step) is the mean over its `draws` consecutive rows of each mode's calibrated
+        // probability; cells are written once, so the sums stay in registers, mode by mode.
         const draws = shape.draws;
-        const hazardBase = first * cellsPerBlock * modeCount;
-        for (let r = 0; r < rows; r++) {
-          const cell = hazardBase + Math.floor(r / draws) * modeCount;
-          const pBase = r * classCount;
+        const invDraws = 1 / draws;
+        const rowStride = draws * classCount;
+        let cell = first * cellsPerBlock * modeCount;
+        for (let r0 = 0; r0 < rows * classCount; r0 += rowStride, cell += modeCount) {
           for (let m = 0; m < modeCount; m++) {
-            const p = probs[pBase + (modeIndex[m] as number)] as number;
-            hazard[cell + m] = (hazard[cell + m] as number) + calibrate(p, divisors[m] as number) / draws;
+            const divisor = divisors[m] as number;
+            let sum = 0;
+            for (let i = r0 + (modeIndex[m] as number), end = r0 + rowStride; i < end; i += classCount) {
+              sum += calibrate(probs[i] as number, divisor);
+            }
+            hazard[cell + m] = sum * invDraws;
           }
         }
       }

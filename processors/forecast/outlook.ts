@@ -33,23 +33,24 @@ export function computeOutlook(input: OutlookInput): Outlook {
   const due = new Float64Array(steps);
   const any = new Float64Array(steps);
   const byMode = new Float64Array(steps * modes);
-  const logMode = new Float64Array(modes);
+  const survivalMode = new Float64Array(modes);
   for (let g = 0; g < paths; g++) {
-    let logDue = 0;
-    let logAny = 0;
-    logMode.fill(0);
+    let survivalDue = 1;
+    let survivalAny = 1;
+    survivalMode.fill(1);
     for (let s = 0; s < steps; s++) {
       const base = (g * steps + s) * modes;
       for (let m = 0; m < modes; m++) {
         const h = Math.min(hazard[base + m] as number, 1 - 1e-15);
-        const log = k * Math.log1p(-h);
-        logMode[m] = (logMode[m] as number) + log;
-        logAny += log;
-        if (forecastable[m]) logDue += log;
-        byMode[s * modes + m] = (byMode[s * modes + m] as number) + (1 - Math.exp(logMode[m] as number));
+        // The step's survival of this mode, (1 - h)^k, multiplied into each running survival.
+        const step = Math.exp(k * Math.log1p(-h));
+        survivalMode[m] = (survivalMode[m] as number) * step;
+        survivalAny *= step;
+        if (forecastable[m]) survivalDue *= step;
+        byMode[s * modes + m] = (byMode[s * modes + m] as number) + (1 - (survivalMode[m] as number));
       }
-      due[s] = (due[s] as number) + (1 - Math.exp(logDue));
-      any[s] = (any[s] as number) + (1 - Math.exp(logAny));
+      due[s] = (due[s] as number) + (1 - survivalDue);
+      any[s] = (any[s] as number) + (1 - survivalAny);
     }
   }
   for (let s = 0; s < steps; s++) {

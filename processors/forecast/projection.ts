@@ -124,26 +124,36 @@ export function writeProjectedRows(
     torqueNm: 0,
     toolWearMin: 0,
   };
+  // Hoisted: the loops below read typed arrays and locals only.
+  const { air: airPath, delta: deltaPath } = plan;
+  const speeds = profile.speedRpm;
+  const torques = profile.torqueNm;
   let row = 0;
   for (let g = 0; g < paths; g++) {
     const tb = g * (steps + 1);
     const startWear = fresh ? 0 : profile.toolWearMin;
     const firstLife = fresh ? (plan.freshLives[g] as number) : (plan.lives[g * tools] as number);
     for (let s = 0; s < steps; s++) {
-      const a0 = plan.air[tb + s] as number;
-      const a1 = plan.air[tb + s + 1] as number;
-      const d0 = plan.delta[tb + s] as number;
-      const d1 = plan.delta[tb + s + 1] as number;
-      for (let d = 0; d < draws; d++) {
-        const q = (g * steps + s) * draws + d;
+      const a0 = airPath[tb + s] as number;
+      const a1 = airPath[tb + s + 1] as number;
+      const d0 = deltaPath[tb + s] as number;
+      const d1 = deltaPath[tb + s + 1] as number;
+      let q = (g * steps + s) * draws;
+      for (let d = 0; d < draws; d++, q++) {
         const u = unitAt(jitterKey, q);
         const j = Math.floor(unitAt(drawKey, q) * history);
         const air = a0 + u * (a1 - a0);
+        const elapsed = (s + u) * stepMs;
+        // The current tool, as long as it lasts (most rows); wearAt follows it through replacements.
+        const wear = startWear + wearPerMs * elapsed;
         reading.airTemperatureK = air;
         reading.processTemperatureK = air + d0 + u * (d1 - d0);
-        reading.rotationalSpeedRpm = profile.speedRpm[j] as number;
-        reading.torqueNm = (profile.torqueNm[j] as number) * loadFactor;
-        reading.toolWearMin = wearAt((s + u) * stepMs, startWear, firstLife, plan, g, wearPerMs);
+        reading.rotationalSpeedRpm = speeds[j] as number;
+        reading.torqueNm = (torques[j] as number) * loadFactor;
+        reading.toolWearMin =
+          wearPerMs > 0 && wear >= firstLife
+            ? wearAt(elapsed, startWear, firstLife, plan, g, wearPerMs)
+            : wear;
         engineerFeatures(reading, x, offset + row * featureCount);
         row++;
       }
