@@ -320,6 +320,7 @@ function addScores(into: WarningScore, s: WarningScore): void {
   into.failures += s.failures;
   into.caught += s.caught;
   into.caught30m += s.caught30m;
+  into.caught1h += s.caught1h;
   into.caught2h += s.caught2h;
   into.episodes += s.episodes;
   into.falseEpisodes += s.falseEpisodes;
@@ -365,6 +366,7 @@ function reportEvaluation(
     failures: 0,
     caught: 0,
     caught30m: 0,
+    caught1h: 0,
     caught2h: 0,
     episodes: 0,
     falseEpisodes: 0,
@@ -404,6 +406,7 @@ function reportEvaluation(
         s.failures,
         pct(s.caught, s.failures),
         pct(s.caught30m, s.failures),
+        pct(s.caught1h, s.failures),
         pct(s.caught2h, s.failures),
         s.episodes,
         pct(s.falseEpisodes, s.episodes),
@@ -411,7 +414,10 @@ function reportEvaluation(
     }
   }
   console.log(
-    renderTable(['mode', 'method', 'failures', 'warned', 'lead>=30m', 'lead>=2h', 'warnings', 'false'], rows),
+    renderTable(
+      ['mode', 'method', 'failures', 'warned', 'lead>=30m', 'lead>=1h', 'lead>=2h', 'warnings', 'false'],
+      rows,
+    ),
   );
 
   // Probabilities against outcomes, pooled over seeds.

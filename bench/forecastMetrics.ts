@@ -31,6 +31,7 @@ export interface WarningScore {
   caught: number;
   /** ... on since at least 30 minutes / 2 hours before. */
   caught30m: number;
+  caught1h: number;
   caught2h: number;
   episodes: number;
   /** Episodes not followed by a failure (of the attributed mode, for a per-mode score) within the window. */
@@ -93,6 +94,7 @@ export function scoreWarnings(args: {
     failures: 0,
     caught: 0,
     caught30m: 0,
+    caught1h: 0,
     caught2h: 0,
     episodes: 0,
     falseEpisodes: 0,
@@ -111,6 +113,7 @@ export function scoreWarnings(args: {
       if (lead === null) return;
       s.caught++;
       if (lead >= 30 * MINUTE_MS) s.caught30m++;
+      if (lead >= 60 * MINUTE_MS) s.caught1h++;
       if (lead >= 120 * MINUTE_MS) s.caught2h++;
     };
     count(overall);
