@@ -3,11 +3,12 @@ import type {
   KinesisStreamStateResponse,
   KinesisStreamTumblingWindowEvent,
 } from 'aws-lambda';
+import { createDeadlineBackoff, type DeadlineBackoff } from '../../kernel/backoff.js';
 import { isRetryable } from '../../kernel/errors.js';
 import { type DecodeResult, decodeReading } from '../../schemas/codec/readingCodec.js';
 import type { SensorReading } from '../../schemas/reading.js';
 import type { EventPublisher } from '../events/types.js';
-import type { KinesisHandler } from '../inference/handler.js';
+import type { InvocationContext, KinesisHandler, WriteRetrySettings } from '../inference/handler.js';
 import { physicalProblem } from '../inference/validateReading.js';
 import { STATE_LIMIT_BYTES } from './constants.js';
 import type { DriftCore } from './core.js';
@@ -91,7 +92,10 @@ export type TumblingWindowEvent = KinesisStreamTumblingWindowEvent & {
   shardId?: string;
   eventSourceARN?: string;
 };
-export type TumblingWindowHandler = (event: TumblingWindowEvent) => Promise<KinesisStreamStateResponse>;
+export type TumblingWindowHandler = (
+  event: TumblingWindowEvent,
+  context?: InvocationContext,
+) => Promise<KinesisStreamStateResponse>;
 
 /** The keys under which the shard's partial travels in Lambda's `state`: the window, its highest sequence number. */
 export const WINDOW_STATE_KEY = 'w';
@@ -123,6 +127,15 @@ export interface TumblingWindowDeps {
   stateLimitBytes?: number;
   onEvaluation?: (evaluation: Evaluation) => void;
   onPartial?: (outcome: PartialOutcome) => void;
+  /**
+   * Retry a window's output (scores, events) the store or the bus refused as retryable, within the invocation,
+   * until its remaining time (the Lambda context's) runs short, as the inference handler does: a store outage of
+   * tens of seconds is ridden out instead of costing one of the event source's retries. Without it, or without a
+   * context, the first refusal fails the invocation (the output stays pending and goes out on the next one).
+   */
+  writeRetry?: WriteRetrySettings;
+  /** Called when a window's output is given up on in this invocation (it stays pending in the store). */
+  onOutputGivenUp?: (info: { attempts: number; error: unknown }) => void;
 }
 
 /**
@@ -141,18 +154,39 @@ export function createTumblingWindowHandler(deps: TumblingWindowDeps): TumblingW
   const decode = deps.decode ?? decodeReading;
   const limit = deps.stateLimitBytes ?? STATE_LIMIT_BYTES;
 
-  async function output(pending: NonNullable<StoredDriftState['pending']>): Promise<void> {
-    await deps.scoreSink.writeDriftScores(pending.rows);
-    await deps.publisher.publish(pending.events);
+  const now = deps.writeRetry?.hooks?.now ?? Date.now;
+
+  /** Scores then events; both are idempotent (scores keyed by window, events by id), so a retry repeats both. */
+  async function output(
+    pending: NonNullable<StoredDriftState['pending']>,
+    retry: DeadlineBackoff | undefined,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = now();
+      try {
+        await deps.scoreSink.writeDriftScores(pending.rows);
+        await deps.publisher.publish(pending.events);
+        return;
+      } catch (error) {
+        if (isRetryable(error) && retry !== undefined && (await retry.next(attempt, now() - startedAt)))
+          continue;
+        if (isRetryable(error)) deps.onOutputGivenUp?.({ attempts: attempt, error });
+        throw error;
+      }
+    }
   }
 
-  async function fold(partial: ShardPartial, periodIso: string): Promise<void> {
+  async function fold(
+    partial: ShardPartial,
+    periodIso: string,
+    retry: DeadlineBackoff | undefined,
+  ): Promise<void> {
     await deps.store.withLock(async () => {
       let state = (await deps.store.readState()) ?? initialStoredState(deps.core.initialState());
       let changed = false;
       if (state.pending) {
         // Output of an earlier window that did not get out: it goes first, so windows leave in order.
-        await output(state.pending);
+        await output(state.pending, retry);
         state = { ...state, pending: null };
         changed = true;
       }
@@ -186,13 +220,13 @@ export function createTumblingWindowHandler(deps: TumblingWindowDeps): TumblingW
       // Evaluated for good: the decision memory has moved on; its output follows, now or on a retry.
       if (evaluation?.applied) deps.onEvaluation?.(evaluation);
       if (state.pending) {
-        await output(state.pending);
+        await output(state.pending, retry);
         await deps.store.writeState({ ...state, pending: null });
       }
     });
   }
 
-  return async (event) => {
+  return async (event, context) => {
     const previous = event.state?.[WINDOW_STATE_KEY];
     const window: WindowState = typeof previous === 'string' ? decodeWindow(previous) : emptyWindow();
     const previousSequence = event.state?.[SEQUENCE_STATE_KEY];
@@ -218,7 +252,19 @@ export function createTumblingWindowHandler(deps: TumblingWindowDeps): TumblingW
       };
     }
     const shardId = event.shardId ?? (event.Records[0] ? shardOf(event.Records[0]) : 'shard');
-    await fold({ shardId, period: Date.parse(event.window.start), window, maxSequence }, event.window.start);
+    const retry =
+      deps.writeRetry !== undefined && context !== undefined
+        ? createDeadlineBackoff(
+            deps.writeRetry,
+            now() + context.getRemainingTimeInMillis(),
+            deps.writeRetry.hooks,
+          )
+        : undefined;
+    await fold(
+      { shardId, period: Date.parse(event.window.start), window, maxSequence },
+      event.window.start,
+      retry,
+    );
     // The partial is in the store: the shard starts afresh (the next period, or the rest of this one).
     return { state: {}, batchItemFailures: [] };
   };

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { KinesisStreamStateResponse } from 'aws-lambda';
 import { PfmError } from '../../kernel/errors.js';
 import { createObservability, instrument } from '../../kernel/observability.js';
 import { keepAliveHandler } from '../../kernel/sdkClient.js';
 import { readInferenceConfig } from '../config.js';
 import { EventBridgePublisher } from '../events/EventBridgePublisher.js';
+import { WRITE_RETRY_DEFAULTS } from '../inference/handler.js';
 import { influxCredentials, readSecretWithPowertools } from '../sinks/InfluxCredentials.js';
 import { InfluxDbSink } from '../sinks/InfluxDbSink.js';
 import { TimestreamWriter } from '../sinks/TimestreamWriter.js';
@@ -19,7 +19,7 @@ import { DRIFT_CALIBRATION_FILE, SHARD_RETENTION_MS } from './constants.js';
 import { createDriftCore } from './core.js';
 import { DynamoDbDriftStateStore } from './DynamoDbDriftStateStore.js';
 import { FileDriftStateStore } from './FileDriftStateStore.js';
-import { createTumblingWindowHandler, type TumblingWindowEvent } from './handler.js';
+import { createTumblingWindowHandler, type TumblingWindowHandler } from './handler.js';
 import { InfluxDbDriftScoreSink } from './InfluxDbDriftScoreSink.js';
 import { MetricsDriftScoreSink } from './MetricsDriftScoreSink.js';
 import { modelEngineerFor } from './modelFeatures.js';
@@ -138,6 +138,13 @@ const handleWindow = createTumblingWindowHandler({
     shardRetentionMs: SHARD_RETENTION_MS,
   },
   onEvaluation: record,
+  // A store or bus outage is ridden out within the invocation (the lock's lease outlasts the function's timeout).
+  writeRetry: WRITE_RETRY_DEFAULTS,
+  onOutputGivenUp: ({ attempts, error }) =>
+    logger.warn('drift output given up in this invocation; it stays pending for the next one', {
+      attempts,
+      error: error instanceof Error ? error.message : String(error),
+    }),
   onPartial: (outcome) => logger.debug('shard partial folded', { ...outcome }),
 });
 logger.info('drift monitor ready', {
@@ -147,7 +154,4 @@ logger.info('drift monitor ready', {
 });
 
 /** The Lambda entry point (Kinesis event source mapping with a tumbling window). */
-export const handler: (event: TumblingWindowEvent) => Promise<KinesisStreamStateResponse> = instrument(
-  observability,
-  handleWindow,
-);
+export const handler: TumblingWindowHandler = instrument(observability, handleWindow);

@@ -40,7 +40,11 @@ function fleet(count: number, drift: DriftInjection[] = [], seed = 8) {
     .map((s) => s.reading);
 }
 
-function setup(publisher: EventPublisher = new MemoryPublisher(), stateLimitBytes?: number) {
+function setup(
+  publisher: EventPublisher = new MemoryPublisher(),
+  stateLimitBytes?: number,
+  extra: Partial<Parameters<typeof createTumblingWindowHandler>[0]> = {},
+) {
   const core = createDriftCore({ reference, engineer, calibration });
   const evaluations: Evaluation[] = [];
   const outcomes: PartialOutcome[] = [];
@@ -54,6 +58,7 @@ function setup(publisher: EventPublisher = new MemoryPublisher(), stateLimitByte
     ...(stateLimitBytes ? { stateLimitBytes } : {}),
     onEvaluation: (e) => evaluations.push(e),
     onPartial: (o) => outcomes.push(o),
+    ...extra,
   });
   return { core, handler, evaluations, outcomes, store };
 }
@@ -167,6 +172,77 @@ describe('Lambda tumbling-window handler: fleet windows whatever the shard count
     expect(evaluations.every((e) => e.window.state.records === 1000)).toBe(true);
     const ids = log.read().map((e) => e.detail.eventId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('rides out a store outage within the invocation when it has the time (as inference does), and fails when it has not', async () => {
+    // The store refuses the scores (retryable) for its first 5 writes: an outage of some seconds.
+    let refusals = 5;
+    const scores = new MemoryScoreSink();
+    const flakySink = {
+      async writeDriftScores(rows: Parameters<MemoryScoreSink['writeDriftScores']>[0]) {
+        if (refusals-- > 0) throw new PfmError('SINK_UNAVAILABLE', 'store throttled', { retryable: true });
+        await scores.writeDriftScores(rows);
+      },
+    };
+    let clock = 0;
+    const waits: number[] = [];
+    const givenUp: number[] = [];
+    const retry = {
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+      marginMs: 1_000,
+      hooks: {
+        now: () => clock,
+        random: () => 1,
+        sleep: async (ms: number) => {
+          waits.push(ms);
+          clock += ms;
+        },
+      },
+    };
+    const publisher = new MemoryPublisher();
+    const { handler, evaluations } = setup(publisher, undefined, {
+      scoreSink: flakySink,
+      writeRetry: retry,
+      onOutputGivenUp: ({ attempts }) => givenUp.push(attempts),
+    });
+    const steps = plan(readings.slice(0, 3000), [{ from: 0, shards: 1 }]);
+    const states = new Map<string, Record<string, unknown>>();
+    for (const step of steps) {
+      // Every invocation may run 60 s more: enough to wait out the 5 refusals (0.2 + 0.4 + 0.8 + 1.6 + 3.2 s).
+      const out = await handler(tumblingEvent(step, states.get(step.shardId) ?? {}), {
+        getRemainingTimeInMillis: () => 60_000,
+      });
+      states.set(step.shardId, step.final ? {} : (out.state ?? {}));
+    }
+    expect(evaluations.length).toBeGreaterThan(0);
+    expect(waits).toEqual([200, 400, 800, 1_600, 3_200]);
+    expect(givenUp).toEqual([]);
+    expect(scores.writes).toBe(evaluations.length);
+
+    // With 2 s left, the same outage is given up on in time and the invocation fails (retryable): Lambda retries it.
+    refusals = 5;
+    const short = setup(new MemoryPublisher(), undefined, {
+      scoreSink: flakySink,
+      writeRetry: retry,
+      onOutputGivenUp: ({ attempts }) => givenUp.push(attempts),
+    });
+    const states2 = new Map<string, Record<string, unknown>>();
+    let failure: unknown;
+    for (const step of steps) {
+      const out = await short
+        .handler(tumblingEvent(step, states2.get(step.shardId) ?? {}), {
+          getRemainingTimeInMillis: () => 2_000,
+        })
+        .catch((error: unknown) => error);
+      if (out instanceof PfmError) {
+        failure = out;
+        break;
+      }
+      states2.set(step.shardId, step.final ? {} : ((out as { state?: Record<string, unknown> }).state ?? {}));
+    }
+    expect(failure).toMatchObject({ retryable: true });
+    expect(givenUp.length).toBe(1);
   });
 
   it("keeps each shard's state compact, and hands a partial about to outgrow it to the store early", async () => {
