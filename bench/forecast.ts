@@ -71,7 +71,7 @@ interface SimMachine {
 }
 
 /** A simulated fleet of machines reading at different paces (one simulator per pace; ids made unique). */
-function simulateFleet(
+export function simulateFleet(
   seed: number,
   machines: number,
   pacesMs: readonly number[],
