@@ -21,9 +21,12 @@ export function streamKey(seed: number, stream: number): number {
   return fmix32(fmix32(seed) ^ Math.imul(stream + 1, 0x27d4eb2f));
 }
 
+const TWO_TO_MINUS_32 = 1 / 4_294_967_296;
+
 /** Uniform deviate in [0, 1) number `index` of a stream (32 bits of resolution). */
 export function unitAt(key: number, index: number): number {
-  return (fmix32((key + Math.imul(index, 0x9e3779b9)) | 0) >>> 0) / 4_294_967_296;
+  // Times 2^-32, exactly the division by 2^32 (a power of two), without a division in the hot loops.
+  return (fmix32((key + Math.imul(index, 0x9e3779b9)) | 0) >>> 0) * TWO_TO_MINUS_32;
 }
 
 /** Standard normal deviate number `index` of a stream (Box–Muller on deviates 2 index and 2 index + 1). */
