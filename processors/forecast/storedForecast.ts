@@ -2,6 +2,7 @@ import type { ForecastDimension, ForecastMeasure } from '../sinks/constants.js';
 import type { PointValue, SeriesPoint } from '../sinks/seriesPoints.js';
 import type { Row } from '../store/queries/rows.js';
 import { DEFAULT_FORECAST_SETTINGS } from './constants.js';
+import { probabilityBy } from './riskCurve.js';
 import {
   ACTION_KINDS,
   type ActionKind,
@@ -38,20 +39,6 @@ const MODE_FIELDS: Record<string, ForecastMeasure> = {
   OSF: 'p_osf',
   RNF: 'p_rnf',
 };
-
-/** The cumulative probability on the machine's curve at `time` (linear between steps, 0 at its last reading). */
-function curveAt(m: MachineForecast, time: number): number {
-  let previous = { time: m.asOf, probability: 0 };
-  for (const point of m.curve) {
-    if (point.time >= time) {
-      const span = point.time - previous.time;
-      const f = span > 0 ? (time - previous.time) / span : 1;
-      return previous.probability + f * (point.probability - previous.probability);
-    }
-    previous = point;
-  }
-  return previous.probability;
-}
 
 /** `MODE:forecastable 0|1:ahead AUC;...` (short enough for a Timestream VARCHAR measure). */
 function encodeModeNotes(modes: readonly ModeNote[]): string {
@@ -133,7 +120,7 @@ export function forecastPoints(forecast: FleetForecast, aheadProcesses: number):
       recommended_ttf_min: r === null ? undefined : r.expectedTimeToFailureMs / MIN,
     };
     for (const [field, horizon] of STORED_CURVE) {
-      if (horizon <= s.horizonMs) measures[field] = curveAt(m, m.asOf + horizon);
+      if (horizon <= s.horizonMs) measures[field] = probabilityBy(m, m.asOf + horizon);
     }
     for (const [mode, field] of Object.entries(MODE_FIELDS)) {
       const p = end?.byMode[mode];

@@ -1,3 +1,4 @@
+import { probabilityBy } from '../../forecast/riskCurve.js';
 import type { FleetForecast, MachineForecast, MachineWithoutForecast } from '../../forecast/types.js';
 import { parseToolInput } from '../toolInputs.js';
 import type { AgentToolDeps, MaintenancePlanResult, PlannedMachineOut } from '../types.js';
@@ -97,18 +98,4 @@ function plan(forecast: FleetForecast, askedHours: number, limit: number): Maint
     notes.push(`${due.length - limit} more machine(s) due in the window (raise limit).`);
   if (notes.length > 0) result.note = notes.join(' ');
   return result;
-}
-
-/** The machine's probability of a forecastable failure by `time`, read off its risk curve. */
-function probabilityBy(m: MachineForecast, time: number): number {
-  let previous = { time: m.asOf, probability: 0 };
-  for (const point of m.curve) {
-    if (point.time >= time) {
-      const span = point.time - previous.time;
-      const f = span > 0 ? (time - previous.time) / span : 1;
-      return previous.probability + f * (point.probability - previous.probability);
-    }
-    previous = point;
-  }
-  return previous.probability;
 }
