@@ -1,6 +1,6 @@
-import type { QualityType } from '../../schemas/reading.js';
 import type { DuckDbDatabase } from '../store/DuckDbDatabase.js';
-import type { HistorySource, HistoryWindow, MachineHistory, TimedReading } from './types.js';
+import { historiesFromRows } from './historyRows.js';
+import type { HistorySource, HistoryWindow, MachineHistory } from './types.js';
 
 /**
  * HistorySource on the embedded store: the readings the predictions table keeps beside each prediction.
@@ -29,24 +29,6 @@ export class DuckDbHistorySource implements HistorySource {
        ORDER BY device_id, time`,
       { limit: window.maxReadings, historyMs: window.historyMs },
     );
-    const byDevice = new Map<string, TimedReading[]>();
-    for (const r of rows) {
-      const id = String(r.device_id);
-      let list = byDevice.get(id);
-      if (!list) {
-        list = [];
-        byDevice.set(id, list);
-      }
-      list.push({
-        time: Number(r.t),
-        qualityType: String(r.quality_type) as QualityType,
-        airTemperatureK: Number(r.air_temperature_k),
-        processTemperatureK: Number(r.process_temperature_k),
-        rotationalSpeedRpm: Number(r.rotational_speed_rpm),
-        torqueNm: Number(r.torque_nm),
-        toolWearMin: Number(r.tool_wear_min),
-      });
-    }
-    return [...byDevice].map(([deviceId, readings]) => ({ deviceId, readings }));
+    return historiesFromRows(rows, 't');
   }
 }

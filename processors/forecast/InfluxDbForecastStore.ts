@@ -1,9 +1,9 @@
 import { PfmError } from '../../kernel/errors.js';
-import type { QualityType } from '../../schemas/reading.js';
 import { FORECAST_SERIES, PREDICTION_SERIES } from '../sinks/constants.js';
 import type { InfluxDbSink } from '../sinks/InfluxDbSink.js';
 import type { InfluxQlClient } from '../store/InfluxQlClient.js';
 import { READING_COLUMNS } from '../store/queries/periodSql.js';
+import { historiesFromRows } from './historyRows.js';
 import { forecastFromRows, forecastPoints } from './storedForecast.js';
 import type {
   FleetForecast,
@@ -12,7 +12,6 @@ import type {
   HistorySource,
   HistoryWindow,
   MachineHistory,
-  TimedReading,
 } from './types.js';
 
 export interface InfluxDbForecastSinkOptions {
@@ -53,30 +52,14 @@ export class InfluxDbForecastStore implements HistorySource, ForecastReader {
       ],
       { from: new Date(from).toISOString(), limit: window.maxReadings },
     );
-    const byDevice = new Map<string, TimedReading[]>();
-    for (const r of rows) {
-      const deviceId = String(r.device_id);
-      const time = num(r.time);
-      const last = lastByDevice.get(deviceId);
-      if (last === undefined || time <= last - window.historyMs) continue;
-      let list = byDevice.get(deviceId);
-      if (!list) {
-        list = [];
-        byDevice.set(deviceId, list);
-      }
-      list.push({
-        time,
-        qualityType: String(r.quality_type) as QualityType,
-        airTemperatureK: num(r[READING_COLUMNS.airTemperatureK]),
-        processTemperatureK: num(r[READING_COLUMNS.processTemperatureK]),
-        rotationalSpeedRpm: num(r[READING_COLUMNS.rotationalSpeedRpm]),
-        torqueNm: num(r[READING_COLUMNS.torqueNm]),
-        toolWearMin: num(r[READING_COLUMNS.toolWearMin]),
-      });
-    }
-    return [...byDevice]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([deviceId, readings]) => ({ deviceId, readings: readings.sort((a, b) => a.time - b.time) }));
+    // Oldest first, machine by machine; each machine's own window (before its own latest reading).
+    const own = rows
+      .filter((r) => {
+        const last = lastByDevice.get(String(r.device_id));
+        return last !== undefined && num(r.time) > last - window.historyMs;
+      })
+      .sort((a, b) => String(a.device_id).localeCompare(String(b.device_id)) || num(a.time) - num(b.time));
+    return historiesFromRows(own, 'time');
   }
 
   /** The latest run's points as a fleet forecast (see storedForecast.ts for what is approximated); null when none. */

@@ -1,12 +1,12 @@
 import type { _Record } from '@aws-sdk/client-timestream-write';
 import { PfmError } from '../../kernel/errors.js';
-import type { QualityType } from '../../schemas/reading.js';
 import { FORECAST_SERIES, PREDICTION_SERIES } from '../sinks/constants.js';
 import type { TimestreamWriter } from '../sinks/TimestreamWriter.js';
 import { recordProblem, timestreamRecord } from '../sinks/timestreamRecords.js';
 import { READING_COLUMNS } from '../store/queries/periodSql.js';
 import type { Row } from '../store/queries/rows.js';
 import { timestreamTable } from '../store/queries/sqlDialect.js';
+import { historiesFromRows } from './historyRows.js';
 import { forecastFromRows, forecastPoints } from './storedForecast.js';
 import type {
   FleetForecast,
@@ -15,7 +15,6 @@ import type {
   HistorySource,
   HistoryWindow,
   MachineHistory,
-  TimedReading,
 } from './types.js';
 
 export interface TimestreamForecastStoreOptions {
@@ -38,8 +37,6 @@ function literal(n: number, what: string): string {
     throw new PfmError('CONFIG_INVALID', `${what} must be a whole number, got ${n}`);
   return String(n);
 }
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
 /**
  * The forecaster's reads on Timestream for LiveAnalytics: each machine's history from the reading measures the
@@ -85,25 +82,7 @@ WHERE rn <= ${limit} AND to_milliseconds(time) > to_milliseconds(last_time) - ${
 ORDER BY device_id, time`,
       this.options.predictionsTable ?? PREDICTION_SERIES.timestreamTable,
     );
-    const byDevice = new Map<string, TimedReading[]>();
-    for (const r of rows) {
-      const deviceId = String(r.device_id);
-      let list = byDevice.get(deviceId);
-      if (!list) {
-        list = [];
-        byDevice.set(deviceId, list);
-      }
-      list.push({
-        time: num(r.t),
-        qualityType: String(r.quality_type) as QualityType,
-        airTemperatureK: num(r[READING_COLUMNS.airTemperatureK]),
-        processTemperatureK: num(r[READING_COLUMNS.processTemperatureK]),
-        rotationalSpeedRpm: num(r[READING_COLUMNS.rotationalSpeedRpm]),
-        torqueNm: num(r[READING_COLUMNS.torqueNm]),
-        toolWearMin: num(r[READING_COLUMNS.toolWearMin]),
-      });
-    }
-    return [...byDevice].map(([deviceId, readings]) => ({ deviceId, readings }));
+    return historiesFromRows(rows, 't');
   }
 
   /** The latest run's records as a fleet forecast (see storedForecast.ts for what is approximated); null when none. */
