@@ -4,6 +4,12 @@ import { PfmError } from './errors.js';
 /** A setting that must not be empty once trimmed. */
 export const nonEmptyText = z.string().trim().min(1, 'must not be empty');
 
+/** A DynamoDB table name: 3 to 255 of letters, digits, '_', '.', '-'. */
+export const dynamoDbTableName = nonEmptyText.regex(
+  /^[A-Za-z0-9_.-]{3,255}$/,
+  "must be 3-255 characters of letters, digits, '_', '.', '-'",
+);
+
 /** A whole number within [min, max], given as text (an environment variable). */
 export function wholeNumberText(min: number, max: number) {
   return z

@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, wholeNumberText } from '../../kernel/configSchema.js';
+import { dynamoDbTableName, nonEmptyText, parseConfig, wholeNumberText } from '../../kernel/configSchema.js';
 import { DRIFT_SERIES, timestreamName } from '../sinks/constants.js';
 import { SINK_KINDS } from '../sinks/types.js';
-
-/** A DynamoDB table name: 3 to 255 of letters, digits, '_', '.', '-'. */
-const dynamoDbTableName = nonEmptyText.regex(
-  /^[A-Za-z0-9_.-]{3,255}$/,
-  "must be 3-255 characters of letters, digits, '_', '.', '-'",
-);
 
 const driftEnvSchema = z
   .object({

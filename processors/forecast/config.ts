@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonEmptyText, parseConfig, wholeNumberText } from '../../kernel/configSchema.js';
+import { dynamoDbTableName, nonEmptyText, parseConfig, wholeNumberText } from '../../kernel/configSchema.js';
 import { timestreamName } from '../sinks/constants.js';
 import { SINK_KINDS } from '../sinks/types.js';
 import { DEFAULT_FORECAST_SETTINGS } from './constants.js';
@@ -15,12 +15,6 @@ const probabilityText = z
   .trim()
   .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1')
   .transform(Number);
-
-/** A DynamoDB table name: 3 to 255 of letters, digits, '_', '.', '-'. */
-const dynamoDbTableName = nonEmptyText.regex(
-  /^[A-Za-z0-9_.-]{3,255}$/,
-  "must be 3-255 characters of letters, digits, '_', '.', '-'",
-);
 
 const forecastEnvSchema = z
   .object({
