@@ -1,13 +1,11 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { PfmStackConfig } from '../config.js';
 import { ENV, LAMBDA_ENTRIES, SERVICE_NAMES } from '../constants.js';
 import { PfmFunction } from './PfmFunction.js';
+import { rateSchedule } from './rateSchedule.js';
 
 export interface FleetSimulatorProps {
   stream: kinesis.IStream;
@@ -57,33 +55,12 @@ export class FleetSimulator extends Construct {
       );
     }
 
-    // Our own role (rather than the target's shared one) so the finding below is acknowledged on it alone.
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+    // A missed run is not worth replaying: the next one simulates the next period anyway.
+    this.schedule = rateSchedule(this, this.fn, {
       description: 'Runs the fleet simulator',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(s.rateMinutes)),
+      rateMinutes: s.rateMinutes,
       enabled: s.enabled,
-      target: new schedulerTargets.LambdaInvoke(this.fn.function, {
-        role,
-        input: scheduler.ScheduleTargetInput.fromObject({
-          scheduledTime: scheduler.ContextAttribute.scheduledTime,
-        }),
-        // A missed run is not worth replaying: the next one simulates the next period anyway.
-        retryAttempts: 0,
-      }),
-    });
-    const fnLogicalId = stack.resolve(
-      stack.getLogicalId(this.fn.function.node.defaultChild as lambda.CfnFunction),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the simulator function and its versions, as the Scheduler Lambda target grants it.',
+      functionName: 'the simulator function',
     });
   }
 }
