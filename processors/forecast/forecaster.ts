@@ -67,23 +67,25 @@ export function createForecaster(source: HistorySource, options: ForecasterOptio
     return forecast;
   };
 
+  /** Starts a computation that concurrent callers share until it settles. */
+  const begin = (): Promise<FleetForecast | null> => {
+    inFlight = compute().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+
   return {
     latestForecast() {
       if (cached && options.cacheMs !== undefined && now() - cached.at < options.cacheMs) {
         return Promise.resolve(cached.forecast);
       }
-      inFlight ??= compute().finally(() => {
-        inFlight = undefined;
-      });
-      return inFlight;
+      return inFlight ?? begin();
     },
     async freshForecast() {
       // A computation already under way may have read the store before the caller's last write: wait it out.
       await inFlight?.catch(() => undefined);
-      inFlight = compute().finally(() => {
-        inFlight = undefined;
-      });
-      return inFlight;
+      return begin();
     },
     async close() {
       const e = engine;
