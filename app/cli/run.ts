@@ -275,6 +275,7 @@ async function runPipeline(
           const summary = await cycle.final();
           forecast = {
             summary,
+            eventsThisRun: cycle.eventsSent(),
             eventsPath: paths.maintenanceEvents,
             seconds: (performance.now() - started) / 1000,
           };

@@ -9,7 +9,7 @@ export const FORECAST_EVERY_MS = 60_000;
 
 /** How the run's last forecast cycle went. */
 export type RunForecast =
-  | { summary: ForecastCycleSummary; eventsPath: string; seconds: number }
+  | { summary: ForecastCycleSummary; eventsThisRun: number; eventsPath: string; seconds: number }
   | { error: string };
 
 const HOUR = 3_600_000;
@@ -44,7 +44,7 @@ export function renderRunForecast(forecast: RunForecast | undefined): string[] {
     due.length === 0
       ? `  no machine is due: none reaches p ${s.dueLevel} of a forecastable failure within ${s.noticeMs / HOUR} h`
       : `  due (p >= ${s.dueLevel} within ${s.noticeMs / HOUR} h): ${shown.join('; ')}${more}`,
-    `  MaintenanceDue events: ${formatNumber(summary.events.length)} new at the end of the run, in ${display(forecast.eventsPath)}` +
+    `  MaintenanceDue events: ${formatNumber(forecast.eventsThisRun)} this run (${formatNumber(summary.events.length)} from the last forecast), in ${display(forecast.eventsPath)}` +
       ' (npx pfm forecast for the whole table)',
   ];
 }

@@ -18,6 +18,8 @@ export interface LocalForecastCycleOptions {
 export interface LocalForecastCycle {
   /** Runs one last cycle on a fresh forecast (after the run's readings are stored) and stops the timer. */
   final(): Promise<ForecastCycleSummary>;
+  /** MaintenanceDue events logged by every cycle of this run so far (the timer's and the last one). */
+  eventsSent(): number;
   stop(): void;
 }
 
@@ -33,8 +35,13 @@ export function startLocalForecastCycle(options: LocalForecastCycleOptions): Loc
     publisher: LocalEventLog.open<MaintenanceDueEvent>(options.eventsPath),
   };
   let chain: Promise<unknown> = Promise.resolve();
+  let sent = 0;
   const next = () => {
-    const run = chain.then(() => runForecastCycle(deps));
+    const run = chain.then(async () => {
+      const summary = await runForecastCycle(deps);
+      sent += summary.events.length;
+      return summary;
+    });
     chain = run.catch(() => undefined);
     return run;
   };
@@ -50,5 +57,6 @@ export function startLocalForecastCycle(options: LocalForecastCycleOptions): Loc
     stop() {
       clearInterval(timer);
     },
+    eventsSent: () => sent,
   };
 }

@@ -162,7 +162,9 @@ describe('npm start, as a user runs it', () => {
   });
 
   it('ends with the maintenance forecast, its MaintenanceDue events logged once per machine and tool', () => {
-    const said = /MaintenanceDue events: ([\d,]+) new at the end of the run, in (\S+)/.exec(first.stdout());
+    const said = /MaintenanceDue events: ([\d,]+) this run \([\d,]+ from the last forecast\), in (\S+)/.exec(
+      first.stdout(),
+    );
     expect(said, first.stdout().slice(-3000)).not.toBeNull();
     const [runId] = runsOf(dataDir);
     const path = join(dataDir, DATA_DIR_FILES.runs, runId as string, RUN_FILES.maintenanceEvents);

@@ -112,6 +112,7 @@ describe('the local run forecast cycle', () => {
     expect(calls).toBeGreaterThanOrEqual(3);
     // The event went out on the first good cycle; the last one sends nothing new.
     expect(summary.events).toEqual([]);
+    expect(cycle.eventsSent()).toBe(1);
     expect(summary.due).toEqual(['M-0002']);
     const logged = readFileSync(join(dir, 'maintenance-events.jsonl'), 'utf8').trim().split('\n');
     expect(logged.map((l) => JSON.parse(l).detail.eventId)).toEqual(['M-0002:tool-0']);
@@ -126,11 +127,17 @@ describe('the local run forecast cycle', () => {
       onError: () => undefined,
     });
     const summary = await cycle.final();
-    const lines = renderRunForecast({ summary, eventsPath: join(dir, 'events.jsonl'), seconds: 1.24 });
+    expect(cycle.eventsSent()).toBe(1);
+    const lines = renderRunForecast({
+      summary,
+      eventsThisRun: cycle.eventsSent(),
+      eventsPath: join(dir, 'events.jsonl'),
+      seconds: 1.24,
+    });
     expect(lines.slice(1)).toEqual([
       'Maintenance forecast (next 8 h of each machine, 2 machines forecast, 1 with too little history; 1.2 s):',
       '  due (p >= 0.5 within 2 h): M-0002 OSF in 35m: replace the tool now',
-      `  MaintenanceDue events: 1 new at the end of the run, in ${join(dir, 'events.jsonl')} (npx pfm forecast for the whole table)`,
+      `  MaintenanceDue events: 1 this run (1 from the last forecast), in ${join(dir, 'events.jsonl')} (npx pfm forecast for the whole table)`,
     ]);
     expect(renderRunForecast({ error: 'model missing' })).toEqual([
       '',
